@@ -1,0 +1,49 @@
+"""dcgan_lib: the package behind the DCGAN book.
+
+Every chapter of the book imports it; each function's docstring names the
+chapter that explains it. The most used names are available from here:
+
+>>> import dcgan_lib
+>>> generator = dcgan_lib.build_generator()
+"""
+
+from dcgan_lib import _runtime  # noqa: F401  (configures TensorFlow before anything else)
+from dcgan_lib.config import TrainConfig
+from dcgan_lib.data import (
+    load_mnist,
+    load_mnist_sample,
+    make_dataset,
+    to_model_range,
+    to_pixels,
+)
+from dcgan_lib.errors import (
+    ConfigError,
+    DataError,
+    DCGANError,
+    TrainingDivergedError,
+)
+from dcgan_lib.models import build_discriminator, build_generator
+from dcgan_lib.run import load_generator, train
+from dcgan_lib.settings import short_run
+from dcgan_lib.training import DCGAN
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DCGAN",
+    "ConfigError",
+    "DCGANError",
+    "DataError",
+    "TrainConfig",
+    "TrainingDivergedError",
+    "build_discriminator",
+    "build_generator",
+    "load_generator",
+    "load_mnist",
+    "load_mnist_sample",
+    "make_dataset",
+    "short_run",
+    "to_model_range",
+    "to_pixels",
+    "train",
+]

@@ -1,0 +1,152 @@
+"""Keras callbacks for a DCGAN run: samples, history, checkpoints, divergence guard.
+
+All of them key on the global training step (``DCGAN.step``), not on Keras'
+per-epoch batch index, so a resumed run keeps writing where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dcgan_lib._runtime import keras, tf
+from dcgan_lib.errors import TrainingDivergedError
+from dcgan_lib.visualize import save_image_grid
+
+
+def sample_grid_path(directory: str | Path, step: int) -> Path:
+    """Where the sample grid of ``step`` is saved: ``directory/step_000200.png``."""
+    return Path(directory) / f"step_{step:06d}.png"
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Save a PNG grid of G(z) for one fixed batch of noise every ``every`` steps.
+
+    Fixed noise makes the grids comparable: the same z, drawn by a generator
+    that keeps learning (chapter 4 shows them as a training film). The grid of
+    step 0 is the untrained generator.
+    """
+
+    def __init__(self, directory: str | Path, noise: np.ndarray, every: int) -> None:
+        super().__init__()
+        self.directory = Path(directory)
+        self.noise = tf.constant(noise, tf.float32)
+        self.every = every
+
+    def save(self, step: int) -> Path:
+        images = self.model.generator(self.noise, training=False)
+        return save_image_grid(np.asarray(images), sample_grid_path(self.directory, step))
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if self.model.step == 0:
+            self.save(0)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        step = self.model.step
+        if step % self.every == 0:
+            self.save(step)
+
+
+class HistoryLogger(keras.callbacks.Callback):
+    """Append one JSON line of metrics every ``every`` steps.
+
+    Each row holds ``step``, the means of ``d_loss``, ``g_loss``, ``d_real`` and
+    ``d_fake`` over the steps since the previous row, and ``seconds`` of
+    training so far. Keras reports running means since the start of its epoch;
+    the mean over a window is recovered from two of them. A resumed run first
+    drops rows past its checkpoint, so the file never holds a step twice.
+    """
+
+    def __init__(self, path: str | Path, every: int) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.every = every
+        self._elapsed_before = 0.0
+        self._started = time.perf_counter()
+        self._previous_count = 0
+        self._previous_sums: dict[str, float] = {}
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        rows = read_history(self.path) if self.path.exists() else []
+        kept = [row for row in rows if row["step"] <= self.model.step]
+        self._elapsed_before = kept[-1]["seconds"] if kept else 0.0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text("".join(json.dumps(row) + "\n" for row in kept))
+        self._started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._previous_count, self._previous_sums = 0, {}
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        step = self.model.step
+        if step % self.every or not logs:
+            return
+        count = batch + 1  # steps this epoch so far: Keras' means run over these
+        sums = {name: float(value) * count for name, value in logs.items()}
+        window = count - self._previous_count
+        row: dict[str, float] = {"step": step}
+        for name, total in sums.items():
+            row[name] = (total - self._previous_sums.get(name, 0.0)) / window
+        row["seconds"] = round(self._elapsed_before + time.perf_counter() - self._started, 3)
+        with self.path.open("a") as file:
+            file.write(json.dumps(row) + "\n")
+        self._previous_count, self._previous_sums = count, sums
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self._elapsed_before += time.perf_counter() - self._started
+        self._started = time.perf_counter()
+
+
+def read_history(path: str | Path) -> list[dict[str, float]]:
+    """Read the rows of a history file written by :class:`HistoryLogger`."""
+    lines = Path(path).read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+class CheckpointEvery(keras.callbacks.Callback):
+    """Call ``save(step)`` every ``every`` steps and when training ends.
+
+    A checkpoint is only written while every logged value is finite, so a
+    diverged run never overwrites its last good state.
+    """
+
+    def __init__(self, save: Callable[[int], Any], every: int) -> None:
+        super().__init__()
+        self.save = save
+        self.every = every
+        self._healthy = True
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._healthy = all(math.isfinite(float(v)) for v in (logs or {}).values())
+        if self._healthy and self.model.step % self.every == 0:
+            self.save(self.model.step)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self._healthy:
+            self.save(self.model.step)
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stop with :class:`TrainingDivergedError` as soon as a logged value is NaN or infinite."""
+
+    def __init__(self, checkpoint_hint: Callable[[], str] | None = None) -> None:
+        super().__init__()
+        self.checkpoint_hint = checkpoint_hint
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        bad = {k: float(v) for k, v in (logs or {}).items() if not math.isfinite(float(v))}
+        if not bad:
+            return
+        self.model.stop_training = True
+        values = ", ".join(f"{k}={v}" for k, v in sorted(bad.items()))
+        hint = self.checkpoint_hint() if self.checkpoint_hint else ""
+        raise TrainingDivergedError(
+            f"training diverged at step {self.model.step}: {values}. {hint}"
+            "Lower the learning rates or check the input data (it must be scaled to [-1, 1])."
+        )

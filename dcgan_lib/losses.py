@@ -1,0 +1,62 @@
+"""The GAN losses, computed from logits (chapter 3, "Losses from logits").
+
+The discriminator ends in a linear ``Dense(1)``: its output ``l`` is a logit and
+``D(x) = sigmoid(l)`` is the probability that ``x`` is real. Binary
+cross-entropy written on logits::
+
+    BCE(y, l) = max(l, 0) - y * l + log(1 + exp(-|l|)),
+
+never takes the log of a probability that has rounded to 0 or 1, so it stays
+finite and keeps useful gradients where ``-log(sigmoid(l))`` would overflow.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def binary_cross_entropy_from_logits(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """Mean binary cross-entropy between ``labels`` in [0, 1] and ``logits``.
+
+    Chapter 1 derives binary cross-entropy; chapter 3 explains why it is
+    computed from logits.
+    """
+    logits = tf.convert_to_tensor(logits)
+    labels = tf.cast(tf.broadcast_to(labels, tf.shape(logits)), logits.dtype)
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def discriminator_loss(
+    real_logits: tf.Tensor, fake_logits: tf.Tensor, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    """The discriminator's loss, ``-[log D(x) + log(1 - D(G(z)))]`` averaged.
+
+    This is minus the value function V(D, G) of chapter 1, so minimising it
+    maximises V. With ``label_smoothing`` s > 0 the real images are labelled
+    ``1 - s`` instead of 1 (one-sided label smoothing, Salimans et al. 2016).
+
+    Args:
+        real_logits: discriminator logits on a batch of real images.
+        fake_logits: discriminator logits on a batch of generated images.
+        label_smoothing: amount taken off the real label, in [0, 1).
+    """
+    real_loss = binary_cross_entropy_from_logits(1.0 - label_smoothing, real_logits)
+    fake_loss = binary_cross_entropy_from_logits(0.0, fake_logits)
+    return real_loss + fake_loss
+
+
+def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """The non-saturating generator loss ``-log D(G(z))`` averaged (chapter 1).
+
+    Its gradient is large when the discriminator confidently rejects the
+    fakes, exactly when the generator most needs to learn.
+    """
+    return binary_cross_entropy_from_logits(1.0, fake_logits)
+
+
+def saturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """The min-max generator loss ``log(1 - D(G(z)))`` averaged (chapter 1).
+
+    Kept for comparison: its gradient vanishes when ``D(G(z))`` is near 0.
+    """
+    return -binary_cross_entropy_from_logits(0.0, fake_logits)

@@ -1,0 +1,154 @@
+"""The generator and discriminator (chapter 2, "DCGAN architecture").
+
+Two variants share one layout of layers and sizes:
+
+``"book"`` (the default)
+    The book's main model, as in the original blog code and the TensorFlow
+    DCGAN tutorial: LeakyReLU (Keras' default slope 0.3) in both networks,
+    dropout 0.3 in the discriminator, Keras' default initialisers.
+``"paper"``
+    The choices of the DCGAN paper (Radford et al., 2015): ReLU in the
+    generator, LeakyReLU with slope 0.2 and batch normalisation (not on the
+    first layer) in the discriminator, no dropout, and weights drawn from
+    N(0, 0.02).
+
+Both generators end in ``tanh`` (images in [-1, 1]); both discriminators end
+in a linear ``Dense(1)`` whose output is a **logit**, not a probability.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from dcgan_lib._runtime import keras
+from dcgan_lib.errors import ConfigError
+
+Variant = Literal["book", "paper"]
+VARIANTS: tuple[str, ...] = ("book", "paper")
+
+_PAPER_INIT_STDDEV = 0.02
+
+
+def _check_variant(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ConfigError(
+            f"unknown model variant {variant!r}; choose one of {', '.join(VARIANTS)}."
+        )
+
+
+def _kernel_initializer(variant: str, seed: int | None) -> keras.initializers.Initializer | str:
+    if variant == "paper":
+        return keras.initializers.RandomNormal(stddev=_PAPER_INIT_STDDEV, seed=seed)
+    return "glorot_uniform"
+
+
+def build_generator(
+    latent_dim: int = 100, variant: Variant = "book", seed: int | None = None
+) -> keras.Model:
+    """Build the generator G: a noise vector z of size ``latent_dim`` to a 28x28 image.
+
+    Layers (chapter 2 walks through the shapes): Dense(7*7*256, no bias) -> BN ->
+    activation -> reshape to 7x7x256 -> Conv2DTranspose(128, 5, stride 1) -> BN ->
+    activation -> Conv2DTranspose(64, 5, stride 2) -> BN -> activation ->
+    Conv2DTranspose(1, 5, stride 2, tanh). Batch normalisation follows every
+    layer but the last, which makes biases redundant, so there are none.
+
+    Args:
+        latent_dim: size of the noise vector z (100 in the book).
+        variant: ``"book"`` (LeakyReLU) or ``"paper"`` (ReLU, N(0, 0.02) weights).
+        seed: seeds the ``"paper"`` initialiser; the ``"book"`` variant uses
+            Keras' global seed (``keras.utils.set_random_seed``).
+    """
+    _check_variant(variant)
+    if latent_dim < 1:
+        raise ConfigError(f"latent_dim must be a positive integer, got {latent_dim}.")
+    init = _kernel_initializer(variant, seed)
+
+    def activation(name: str) -> keras.layers.Layer:
+        if variant == "paper":
+            return keras.layers.ReLU(name=name)
+        return keras.layers.LeakyReLU(name=name)
+
+    def upsample(filters: int, strides: int, name: str) -> list[keras.layers.Layer]:
+        return [
+            keras.layers.Conv2DTranspose(
+                filters,
+                5,
+                strides=strides,
+                padding="same",
+                use_bias=False,
+                kernel_initializer=init,
+                name=f"{name}_deconv",
+            ),
+            keras.layers.BatchNormalization(name=f"{name}_bn"),
+            activation(f"{name}_act"),
+        ]
+
+    layers = [
+        keras.Input(shape=(latent_dim,), name="z"),
+        keras.layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=init, name="project"),
+        keras.layers.BatchNormalization(name="project_bn"),
+        activation("project_act"),
+        keras.layers.Reshape((7, 7, 256), name="reshape"),
+        *upsample(128, 1, "block1"),
+        *upsample(64, 2, "block2"),
+        keras.layers.Conv2DTranspose(
+            1,
+            5,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            activation="tanh",
+            kernel_initializer=init,
+            name="to_image",
+        ),
+    ]
+    return keras.Sequential(layers, name=f"generator_{variant}")
+
+
+def build_discriminator(variant: Variant = "book", seed: int | None = None) -> keras.Model:
+    """Build the discriminator D: a 28x28x1 image in [-1, 1] to one real-vs-fake **logit**.
+
+    Layers: Conv2D(64, 5, stride 2) -> LeakyReLU -> Dropout(0.3) ->
+    Conv2D(128, 5, stride 2) -> LeakyReLU -> Dropout(0.3) -> Flatten -> Dense(1).
+    The ``"paper"`` variant drops dropout, uses slope 0.2 and puts batch
+    normalisation after the second convolution. ``sigmoid(D(x))`` is the
+    probability that x is real; the losses work on the logit (chapter 3).
+
+    Args:
+        variant: ``"book"`` or ``"paper"``.
+        seed: seeds the ``"paper"`` initialiser and the dropout masks' layers.
+    """
+    _check_variant(variant)
+    init = _kernel_initializer(variant, seed)
+    paper = variant == "paper"
+
+    def downsample(filters: int, name: str, normalise: bool) -> list[keras.layers.Layer]:
+        block: list[keras.layers.Layer] = [
+            keras.layers.Conv2D(
+                filters,
+                5,
+                strides=2,
+                padding="same",
+                use_bias=not normalise,
+                kernel_initializer=init,
+                name=f"{name}_conv",
+            )
+        ]
+        if normalise:
+            block.append(keras.layers.BatchNormalization(name=f"{name}_bn"))
+        block.append(
+            keras.layers.LeakyReLU(negative_slope=0.2 if paper else 0.3, name=f"{name}_act")
+        )
+        if not paper:
+            block.append(keras.layers.Dropout(0.3, seed=seed, name=f"{name}_dropout"))
+        return block
+
+    layers = [
+        keras.Input(shape=(28, 28, 1), name="image"),
+        *downsample(64, "block1", normalise=False),
+        *downsample(128, "block2", normalise=paper),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(1, kernel_initializer=init, name="logit"),
+    ]
+    return keras.Sequential(layers, name=f"discriminator_{variant}")

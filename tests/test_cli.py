@@ -1,0 +1,79 @@
+"""The command line, python -m dcgan_lib (dcgan_lib.cli)."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from dcgan_lib.cli import main
+
+FAST = ["--sample-data", "--batch-size", "16", "--sample-every", "2", "--checkpoint-every", "2",
+        "--log-every", "2", "--quiet"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["train", "sample"])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: python -m dcgan_lib " + command in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["train", "--steps", "-5"], "--steps: must be at least 1, got -5"),
+        (["train", "--steps", "ten"], "--steps: expected a whole number, got 'ten'"),
+        (["train", "--batch-size", "0"], "--batch-size: must be at least 1"),
+        (["train", "--lr", "2"], r"--lr: must be in \[0, 1\)"),
+        (["train", "--variant", "big"], "invalid choice: 'big'"),
+    ],
+)
+def test_malformed_values_exit_with_status_2_and_say_why(arguments, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_batch_larger_than_the_data_exits_with_status_1(tmp_path, capsys):
+    status = main(["train", "--sample-data", "--batch-size", "5000", "--out", str(tmp_path)])
+    assert status == 1
+    assert "larger than the data (3000 images)" in capsys.readouterr().err
+
+
+def test_missing_weights_file_exits_with_status_1(tmp_path, capsys):
+    status = main(["sample", "--weights", str(tmp_path / "nope.weights.h5")])
+    assert status == 1
+    assert "generator weights not found" in capsys.readouterr().err
+
+
+def test_missing_data_file_exits_with_status_1(tmp_path, capsys):
+    status = main(["train", "--data", str(tmp_path / "mnist.npz"), "--out", str(tmp_path / "r")])
+    assert status == 1
+    assert "MNIST file not found" in capsys.readouterr().err
+
+
+def test_train_then_resume_then_sample(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", *FAST, "--steps", "4", "--out", str(run)]) == 0
+    assert main(["train", *FAST, "--steps", "6", "--out", str(run)]) == 1  # would overwrite
+    assert "--resume" in capsys.readouterr().err
+    assert main(["train", *FAST, "--steps", "6", "--out", str(run), "--resume"]) == 0
+    assert "Done at step 6" in capsys.readouterr().out
+    grid = tmp_path / "grid.png"
+    assert main(["sample", "--weights", str(run), "--out", str(grid), "--num", "9"]) == 0
+    assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_module_runs_as_a_program(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "dcgan_lib", "train", *FAST, "--steps", "2", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "generator.weights.h5").is_file()
+    assert "Done at step 2" in result.stdout

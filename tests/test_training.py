@@ -1,0 +1,156 @@
+"""The DCGAN train step, callbacks, reproducibility and resuming (dcgan_lib.training, .run)."""
+
+import numpy as np
+import pytest
+
+from dcgan_lib import data
+from dcgan_lib._runtime import keras
+from dcgan_lib.callbacks import read_history
+from dcgan_lib.config import TrainConfig
+from dcgan_lib.errors import ConfigError, TrainingDivergedError
+from dcgan_lib.run import RunPaths, build_gan, load_generator, make_checkpoint, train
+
+TINY = TrainConfig(
+    steps=12, batch_size=16, sample_every=4, checkpoint_every=4, log_every=2, num_samples=9
+)
+
+
+@pytest.fixture(scope="module")
+def images():
+    (x_train, _), _ = data.load_mnist_sample()
+    return x_train[:400]
+
+
+def snapshot(weights) -> list[np.ndarray]:
+    return [np.array(w) for w in weights]
+
+
+def changed(before, after) -> bool:
+    return any(not np.array_equal(b, a) for b, a in zip(before, after))
+
+
+def test_each_step_updates_only_its_own_network(images):
+    # The original Keras code froze the discriminator in a way Keras 3 ignores; here each
+    # optimizer sees only its own network's weights.
+    gan = build_gan(TINY)
+    real = data.to_model_range(images[:16])
+    g_before = snapshot(gan.generator.trainable_weights)
+    d_before = snapshot(gan.discriminator.trainable_weights)
+
+    gan.discriminator_step(real)
+    g_after_d_step = snapshot(gan.generator.trainable_weights)
+    d_after_d_step = snapshot(gan.discriminator.trainable_weights)
+    assert changed(d_before, d_after_d_step), "the discriminator must learn in its step"
+    assert not changed(g_before, g_after_d_step), "the generator must stay fixed in D's step"
+
+    gan.generator_step(16)
+    assert changed(g_after_d_step, snapshot(gan.generator.trainable_weights))
+    assert not changed(d_after_d_step, snapshot(gan.discriminator.trainable_weights))
+
+
+def test_fit_reports_losses_and_discriminator_outputs(images):
+    gan = build_gan(TINY)
+    history = gan.fit(data.make_dataset(images, 16, num_steps=3), verbose=0, shuffle=False)
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert 0 < history.history["d_real"][0] < 1 and 0 < history.history["d_fake"][0] < 1
+    assert gan.step == 3
+
+
+def test_a_run_writes_config_history_samples_checkpoints_and_weights(images, tmp_path):
+    paths = RunPaths(tmp_path / "run")
+    gan = train(TINY, images, paths.root, verbose=0)
+    assert gan.step == 12
+    assert TrainConfig.load(paths.config) == TINY
+    rows = read_history(paths.history)
+    assert [row["step"] for row in rows] == [2, 4, 6, 8, 10, 12]
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "seconds"} <= set(rows[0])
+    grids = sorted(p.name for p in paths.samples.iterdir())
+    assert grids == [f"step_{s:06d}.png" for s in (0, 4, 8, 12)]
+    generator = load_generator(paths.root)
+    z = np.random.default_rng(0).standard_normal((2, TINY.latent_dim)).astype("float32")
+    np.testing.assert_allclose(
+        generator(z, training=False), gan.generator(z, training=False), atol=1e-6
+    )
+
+
+def test_same_seed_gives_identical_losses_and_other_seed_does_not(images, tmp_path):
+    histories = []
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        train(TINY.replace(seed=seed), images, tmp_path / name, verbose=0)
+        histories.append([row["g_loss"] for row in read_history(tmp_path / name / "history.jsonl")])
+    assert histories[0] == histories[1]
+    assert histories[0] != histories[2]
+
+
+def test_resumed_run_ends_exactly_where_an_uninterrupted_run_does(images, tmp_path):
+    straight = train(TINY, images, tmp_path / "straight", verbose=0)
+    train(TINY.replace(steps=6), images, tmp_path / "split", verbose=0)  # "interrupted" at 6
+    resumed = train(TINY, images, tmp_path / "split", verbose=0, resume=True)
+    assert resumed.step == 12
+    for mine, theirs in (
+        (straight.generator.weights, resumed.generator.weights),
+        (straight.discriminator.weights, resumed.discriminator.weights),
+        (straight.g_optimizer.variables, resumed.g_optimizer.variables),
+        (straight.d_optimizer.variables, resumed.d_optimizer.variables),
+    ):
+        for a, b in zip(mine, theirs):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    steps = [row["step"] for row in read_history(tmp_path / "split" / "history.jsonl")]
+    assert steps == sorted(set(steps)) and steps[-1] == 12
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(images, tmp_path):
+    with pytest.raises(ConfigError, match="no checkpoint"):
+        train(TINY, images, tmp_path / "empty", verbose=0, resume=True)
+
+
+class PoisonDiscriminator(keras.callbacks.Callback):
+    """Turn the discriminator's weights into NaN after a given step."""
+
+    def __init__(self, at_step: int) -> None:
+        super().__init__()
+        self.at_step = at_step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.step == self.at_step:
+            for weight in self.model.discriminator.trainable_weights:
+                weight.assign(np.full(weight.shape, np.nan, np.float32))
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(images, tmp_path):
+    run = tmp_path / "diverged"
+    with pytest.raises(TrainingDivergedError, match="diverged at step 9.*ckpt-8"):
+        train(TINY, images, run, verbose=0, extra_callbacks=[PoisonDiscriminator(8)])
+    gan = build_gan(TINY)
+    manager = make_checkpoint(gan, run / "checkpoints")
+    assert manager.latest_checkpoint.endswith("ckpt-8")
+    manager.checkpoint.restore(manager.latest_checkpoint)
+    assert gan.step == 8
+    assert all(np.isfinite(np.asarray(w)).all() for w in gan.discriminator.weights)
+
+
+def test_batch_larger_than_the_data_is_rejected(images, tmp_path):
+    with pytest.raises(ConfigError, match="larger than the data"):
+        train(TINY.replace(batch_size=500), images, tmp_path / "big", verbose=0)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"steps": -1}, "steps must be a positive integer"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"g_learning_rate": 0.0}, "g_learning_rate must be a number between 0 and 1"),
+        ({"beta_1": 1.0}, r"beta_1 must be in \[0, 1\)"),
+        ({"variant": "huge"}, "variant must be one of"),
+        ({"steps_per_execution": 3}, "must be a multiple of steps_per_execution"),
+    ],
+)
+def test_invalid_config_values_are_explained(change, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**change)
+
+
+def test_config_survives_a_json_round_trip(tmp_path):
+    config = TrainConfig(steps=7, label_smoothing=0.1, variant="paper")
+    config.save(tmp_path / "config.json")
+    assert TrainConfig.load(tmp_path / "config.json") == config
