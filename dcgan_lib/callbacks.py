@@ -103,6 +103,36 @@ class HistoryLogger(keras.callbacks.Callback):
         self._started = time.perf_counter()
 
 
+def snapshot_path(directory: str | Path, step: int) -> Path:
+    """Where the generator snapshot of ``step`` is saved."""
+    return Path(directory) / f"generator_step_{step:06d}.weights.h5"
+
+
+class GeneratorSnapshots(keras.callbacks.Callback):
+    """Save the generator's weights every ``every`` steps (and at step 0).
+
+    Unlike checkpoints, which only keep the latest states for resuming, the
+    snapshots stay, so quality can be measured along the whole run (chapter 5).
+    """
+
+    def __init__(self, directory: str | Path, every: int) -> None:
+        super().__init__()
+        self.directory = Path(directory)
+        self.every = every
+
+    def _save(self, step: int) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.model.generator.save_weights(snapshot_path(self.directory, step))
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if self.model.step == 0:
+            self._save(0)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.model.step % self.every == 0:
+            self._save(self.model.step)
+
+
 def read_history(path: str | Path) -> list[dict[str, float]]:
     """Read the rows of a history file written by :class:`HistoryLogger`."""
     lines = Path(path).read_text().splitlines()

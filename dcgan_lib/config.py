@@ -43,6 +43,8 @@ class TrainConfig:
         sample_every: steps between saved grids of samples from fixed noise.
         num_samples: digits in each sample grid (a square number fills the grid).
         checkpoint_every: steps between checkpoints.
+        snapshot_every: steps between saved copies of the generator's weights,
+            kept for measuring quality over training (0 = none).
         log_every: steps between rows of the history file.
         steps_per_execution: train steps run per call into the compiled graph.
         jit_compile: compile the train step with XLA.
@@ -61,6 +63,7 @@ class TrainConfig:
     sample_every: int = 200
     num_samples: int = 25
     checkpoint_every: int = 500
+    snapshot_every: int = 0
     log_every: int = 50
     steps_per_execution: int = 1
     jit_compile: bool = False
@@ -95,7 +98,9 @@ class TrainConfig:
             )
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}.")
-        for name in ("sample_every", "checkpoint_every", "log_every"):
+        if not isinstance(self.snapshot_every, int) or self.snapshot_every < 0:
+            raise ConfigError(f"snapshot_every must be 0 or more, got {self.snapshot_every!r}.")
+        for name in ("sample_every", "checkpoint_every", "log_every", "snapshot_every"):
             if getattr(self, name) % self.steps_per_execution:
                 raise ConfigError(
                     f"{name} ({getattr(self, name)}) must be a multiple of steps_per_execution "

@@ -6,6 +6,7 @@ A run directory holds::
     history.jsonl            one row of metrics every ``log_every`` steps
     samples/step_000200.png  grids from fixed noise every ``sample_every`` steps
     checkpoints/             weights, optimizer state and random state, to resume
+    snapshots/               generator weights every ``snapshot_every`` steps, if asked for
     generator.weights.h5     the final generator
 
 Chapter 3 trains a short run with :func:`train`; the command line
@@ -20,7 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from dcgan_lib._runtime import keras, tf
-from dcgan_lib.callbacks import CheckpointEvery, HistoryLogger, SampleGrid, StopOnNonFinite
+from dcgan_lib.callbacks import (
+    CheckpointEvery,
+    GeneratorSnapshots,
+    HistoryLogger,
+    SampleGrid,
+    StopOnNonFinite,
+)
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import make_dataset, steps_per_epoch
 from dcgan_lib.errors import ConfigError, DataError
@@ -30,6 +37,7 @@ from dcgan_lib.training import DCGAN, build_optimizers
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.jsonl"
 SAMPLES_DIR = "samples"
+SNAPSHOTS_DIR = "snapshots"
 CHECKPOINTS_DIR = "checkpoints"
 GENERATOR_FILE = "generator.weights.h5"
 
@@ -51,6 +59,10 @@ class RunPaths:
     @property
     def samples(self) -> Path:
         return self.root / SAMPLES_DIR
+
+    @property
+    def snapshots(self) -> Path:
+        return self.root / SNAPSHOTS_DIR
 
     @property
     def checkpoints(self) -> Path:
@@ -171,8 +183,10 @@ def train(
         HistoryLogger(paths.history, config.log_every),
         SampleGrid(paths.samples, fixed_noise(config), config.sample_every),
         CheckpointEvery(lambda step: manager.save(checkpoint_number=step), config.checkpoint_every),
-        *(extra_callbacks or []),
     ]
+    if config.snapshot_every:
+        callbacks.append(GeneratorSnapshots(paths.snapshots, config.snapshot_every))
+    callbacks += extra_callbacks or []
     _fit_in_epochs(gan, config, images, callbacks, verbose)
     gan.generator.save_weights(paths.generator)
     return gan

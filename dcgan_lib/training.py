@@ -90,10 +90,18 @@ class DCGAN(keras.Model):
         """Draw z ~ N(0, I) of shape (batch_size, latent_dim) from the training seed."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.noise_seed)
 
-    def discriminator_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One update of the discriminator; the generator's weights are not touched."""
-        batch_size = tf.shape(real_images)[0]
-        fake_images = self.generator(self.sample_noise(batch_size), training=True)
+    def discriminator_step(
+        self, real_images: tf.Tensor, fake_images: tf.Tensor | None = None
+    ) -> dict[str, tf.Tensor]:
+        """One update of the discriminator; the generator's weights are not touched.
+
+        Args:
+            real_images: a batch of real images in [-1, 1].
+            fake_images: generated images to score; by default G draws a batch
+                from fresh noise.
+        """
+        if fake_images is None:
+            fake_images = self.generator(self.sample_noise(tf.shape(real_images)[0]), training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
@@ -106,9 +114,8 @@ class DCGAN(keras.Model):
             "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
         }
 
-    def generator_step(self, batch_size: int | tf.Tensor) -> dict[str, tf.Tensor]:
-        """One update of the generator; the discriminator's weights are not touched."""
-        noise = self.sample_noise(batch_size)
+    def generator_step(self, noise: tf.Tensor) -> dict[str, tf.Tensor]:
+        """One update of the generator on ``noise``; the discriminator's weights are not touched."""
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
             loss = generator_loss(fake_logits)
@@ -117,8 +124,26 @@ class DCGAN(keras.Model):
         return {"g_loss": loss}
 
     def train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
-        values = self.discriminator_step(real_images)
-        values.update(self.generator_step(tf.shape(real_images)[0]))
+        """A discriminator step then a generator step, sharing one generator forward pass.
+
+        The discriminator's update leaves the generator's weights unchanged, so
+        G(z) is the same before and after it. Computing it once, under the
+        generator's tape, and scoring it again with the updated discriminator
+        gives exactly ``discriminator_step(real, G(z))`` followed by
+        ``generator_step(z)``, without running the generator (the larger
+        network) twice.
+        """
+        noise = self.sample_noise(tf.shape(real_images)[0])
+        with tf.GradientTape() as g_tape:
+            fake_images = self.generator(noise, training=True)
+            with g_tape.stop_recording():
+                values = self.discriminator_step(real_images, fake_images)
+            fake_logits = self.discriminator(fake_images, training=True)
+            values["g_loss"] = generator_loss(fake_logits)
+        g_weights = self.generator.trainable_weights
+        self.g_optimizer.apply_gradients(
+            zip(g_tape.gradient(values["g_loss"], g_weights), g_weights)
+        )
         for name, tracker in self.trackers.items():
             tracker.update_state(values[name])
         return {name: tracker.result() for name, tracker in self.trackers.items()}

@@ -43,7 +43,7 @@ def test_each_step_updates_only_its_own_network(images):
     assert changed(d_before, d_after_d_step), "the discriminator must learn in its step"
     assert not changed(g_before, g_after_d_step), "the generator must stay fixed in D's step"
 
-    gan.generator_step(16)
+    gan.generator_step(gan.sample_noise(16))
     assert changed(g_after_d_step, snapshot(gan.generator.trainable_weights))
     assert not changed(d_after_d_step, snapshot(gan.discriminator.trainable_weights))
 
@@ -58,9 +58,11 @@ def test_fit_reports_losses_and_discriminator_outputs(images):
 
 def test_a_run_writes_config_history_samples_checkpoints_and_weights(images, tmp_path):
     paths = RunPaths(tmp_path / "run")
-    gan = train(TINY, images, paths.root, verbose=0)
+    gan = train(TINY.replace(snapshot_every=6), images, paths.root, verbose=0)
     assert gan.step == 12
-    assert TrainConfig.load(paths.config) == TINY
+    assert TrainConfig.load(paths.config) == TINY.replace(snapshot_every=6)
+    snapshots = sorted(p.name for p in paths.snapshots.iterdir())
+    assert snapshots == [f"generator_step_{s:06d}.weights.h5" for s in (0, 6, 12)]
     rows = read_history(paths.history)
     assert [row["step"] for row in rows] == [2, 4, 6, 8, 10, 12]
     assert {"d_loss", "g_loss", "d_real", "d_fake", "seconds"} <= set(rows[0])
@@ -154,3 +156,22 @@ def test_config_survives_a_json_round_trip(tmp_path):
     config = TrainConfig(steps=7, label_smoothing=0.1, variant="paper")
     config.save(tmp_path / "config.json")
     assert TrainConfig.load(tmp_path / "config.json") == config
+
+
+def test_train_step_equals_a_discriminator_step_then_a_generator_step_on_the_same_noise(images):
+    # The fused step reuses one generator forward pass; it must change nothing but speed.
+    config = TINY.replace(variant="paper")  # no dropout, so both paths see the same D
+    fused, separate = build_gan(config), build_gan(config)
+    separate.set_weights(fused.get_weights())
+    real = data.to_model_range(images[:16])
+    noise = fused.sample_noise(16)
+    fused.sample_noise = lambda batch_size: noise
+    fused.train_step(real)
+    separate.discriminator_step(real, separate.generator(noise, training=True))
+    separate.generator_step(noise)
+    for network in ("generator", "discriminator"):
+        for a, b in zip(
+            getattr(fused, network).trainable_weights,
+            getattr(separate, network).trainable_weights,
+        ):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
