@@ -15,7 +15,11 @@ import sys
 from collections.abc import Iterator
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# 3 also hides native ERROR lines that are not errors of the program: Grappler's
+# "remapper failed" notice whenever a graph differentiates through the discriminator
+# without its biases (every generator update) would otherwise appear under the first
+# training cell of a notebook. Real failures still raise Python exceptions.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @contextlib.contextmanager
