@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dcgan_lib.config import TrainConfig
+from dcgan_lib.config import PRESETS, TrainConfig
 from dcgan_lib.errors import DCGANError
 from dcgan_lib.models import VARIANTS
 
@@ -76,20 +76,21 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "--steps", type=positive_int, help=f"training steps (default {_DEFAULTS.steps})"
     )
     length.add_argument("--epochs", type=positive_int, help="passes over the training images")
-    parser.add_argument("--batch-size", type=positive_int, default=_DEFAULTS.batch_size)
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="book",
+        help="start from a named configuration (default: book); the options below override it",
+    )
+    parser.add_argument("--batch-size", type=positive_int, help=f"default {_DEFAULTS.batch_size}")
     parser.add_argument("--seed", type=non_negative_int, default=_DEFAULTS.seed)
     parser.add_argument("--out", type=Path, default=Path("runs/latest"), help="run directory")
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its last checkpoint"
     )
-    parser.add_argument("--variant", choices=VARIANTS, default=_DEFAULTS.variant)
-    parser.add_argument(
-        "--lr",
-        type=unit_float,
-        default=_DEFAULTS.g_learning_rate,
-        help="Adam learning rate of both networks",
-    )
-    parser.add_argument("--beta1", type=unit_float, default=_DEFAULTS.beta_1)
+    parser.add_argument("--variant", choices=VARIANTS)
+    parser.add_argument("--lr", type=unit_float, help="Adam learning rate of both networks")
+    parser.add_argument("--beta1", type=unit_float, help="Adam's beta_1 for both networks")
     parser.add_argument("--label-smoothing", type=unit_float, default=_DEFAULTS.label_smoothing)
     parser.add_argument("--sample-every", type=positive_int, default=_DEFAULTS.sample_every)
     parser.add_argument("--checkpoint-every", type=positive_int, default=_DEFAULTS.checkpoint_every)
@@ -116,22 +117,26 @@ def _run_train(args: argparse.Namespace) -> int:
     from dcgan_lib.run import train
 
     images = _load_training_images(args)
-    if args.batch_size > len(images):
+    preset = PRESETS[args.preset]
+    overrides = {
+        "batch_size": args.batch_size,
+        "variant": args.variant,
+        "g_learning_rate": args.lr,
+        "d_learning_rate": args.lr,
+        "beta_1": args.beta1,
+    }
+    preset = preset.replace(**{k: v for k, v in overrides.items() if v is not None})
+    if preset.batch_size > len(images):
         raise DCGANError(
-            f"--batch-size {args.batch_size} is larger than the data ({len(images)} images)."
+            f"--batch-size {preset.batch_size} is larger than the data ({len(images)} images)."
         )
-    steps = args.steps or _DEFAULTS.steps
+    steps = args.steps or preset.steps
     if args.resume and not (args.steps or args.epochs):
         steps = _saved_steps(args.out)
     if args.epochs:
-        steps = args.epochs * steps_per_epoch(len(images), args.batch_size)
-    config = TrainConfig(
+        steps = args.epochs * steps_per_epoch(len(images), preset.batch_size)
+    config = preset.replace(
         steps=steps,
-        batch_size=args.batch_size,
-        variant=args.variant,
-        g_learning_rate=args.lr,
-        d_learning_rate=args.lr,
-        beta_1=args.beta1,
         label_smoothing=args.label_smoothing,
         seed=args.seed,
         sample_every=args.sample_every,
@@ -145,7 +150,7 @@ def _run_train(args: argparse.Namespace) -> int:
             f"{args.out} already holds a run. Add --resume to continue it, or choose another --out."
         )
     print(
-        f"Training {steps} steps of batch {args.batch_size} on {len(images)} images -> {args.out}"
+        f"Training {steps} steps of batch {config.batch_size} on {len(images)} images -> {args.out}"
     )
     try:
         gan = train(config, images, args.out, resume=args.resume, verbose=2 if args.quiet else 1)

@@ -138,3 +138,16 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"{path} has unknown settings: {', '.join(unknown)}")
         return cls(**values)
+
+
+PRESETS: dict[str, TrainConfig] = {
+    # The book's reference configuration (the defaults above).
+    "book": TrainConfig(),
+    # The original blog post: Adam(2e-4) with Keras' default beta_1 = 0.9, batches of 32.
+    "blog": TrainConfig(batch_size=32, beta_1=0.9),
+    # The TensorFlow DCGAN tutorial: Adam(1e-4), default beta_1 = 0.9, batches of 256.
+    "tutorial": TrainConfig(batch_size=256, g_learning_rate=1e-4, d_learning_rate=1e-4, beta_1=0.9),
+    # The DCGAN paper: its optimizer settings and its architecture choices.
+    "paper": TrainConfig(variant="paper"),
+}
+"""Named configurations compared in chapter 5; ``--preset`` on the command line."""
