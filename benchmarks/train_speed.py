@@ -1,0 +1,129 @@
+"""Training throughput of three DCGAN training loops on the same architecture.
+
+Measures generator images per second after warm-up, in one process, in
+interleaved rounds (every loop runs once per round, so a slow spell of the
+machine hits all of them alike), and reports medians:
+
+1. the original blog's loop: ``train_on_batch`` with ``predict``, batch 32
+   (``dcgan_lib.original.BlogDCGAN`` with the fixes that let its discriminator
+   learn, so that it does the work it was written to do);
+2. the TensorFlow tutorial's loop: a ``tf.function`` step with two gradient
+   tapes, batch 256 (``dcgan_lib.original.TutorialLoop``);
+3. ``dcgan_lib``'s ``DCGAN.fit`` at its default settings and at batches 32 and 256.
+
+A training step costs about 0.452 GFLOP per generator image (forward and
+backward through both networks), which turns images per second into GFLOP/s.
+
+    python benchmarks/train_speed.py                 # bundled sample, 3 rounds
+    python benchmarks/train_speed.py --rounds 5 --json speed.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from dcgan_lib.config import TrainConfig
+from dcgan_lib.data import load_mnist, load_mnist_sample, make_dataset, to_model_range
+from dcgan_lib.original import BlogDCGAN, TutorialLoop
+from dcgan_lib.run import build_gan
+
+GFLOP_PER_IMAGE = 0.452
+
+
+def blog_contender(images: np.ndarray) -> tuple[int, Callable[[int], None]]:
+    blog = BlogDCGAN(freeze_idiom=False, probability_loss=False, seed=0)
+    scaled = np.asarray(to_model_range(images))
+    rng = np.random.default_rng(0)
+    batch_size = 32
+
+    def run(iterations: int) -> None:
+        for _ in range(iterations):
+            blog.train_iteration(scaled[rng.integers(0, len(scaled), batch_size // 2)])
+
+    return batch_size, run
+
+
+def tutorial_contender(images: np.ndarray) -> tuple[int, Callable[[int], None]]:
+    loop = TutorialLoop(seed=0)
+    batches = iter(loop.make_dataset(images).repeat())
+
+    def run(steps: int) -> None:
+        for _ in range(steps):
+            loop.train_step(next(batches))
+
+    return loop.batch_size, run
+
+
+def dcgan_lib_contender(images: np.ndarray, config: TrainConfig):
+    gan = build_gan(config)
+
+    def run(steps: int) -> None:
+        start = gan.step
+        dataset = make_dataset(images, config.batch_size, start_step=start, num_steps=steps)
+        gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+
+    return config.batch_size, run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help="mnist.npz; default: the bundled sample")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--images", type=int, default=4096, help="images per loop per round")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+
+    (images, _), _ = load_mnist(args.data) if args.data else load_mnist_sample()
+    defaults = TrainConfig()
+    contenders = {
+        "blog loop (batch 32)": blog_contender(images),
+        "tutorial loop (batch 256)": tutorial_contender(images),
+        f"dcgan_lib fit (default, batch {defaults.batch_size})": dcgan_lib_contender(
+            images, defaults
+        ),
+        "dcgan_lib fit (batch 32)": dcgan_lib_contender(images, defaults.replace(batch_size=32)),
+        "dcgan_lib fit (batch 256)": dcgan_lib_contender(
+            images, defaults.replace(batch_size=256)
+        ),
+    }
+    for batch_size, run in contenders.values():  # warm-up: tracing, first allocations
+        run(max(2, 512 // batch_size))
+
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
+    for round_number in range(1, args.rounds + 1):
+        for name, (batch_size, run) in contenders.items():
+            steps = max(1, args.images // batch_size)
+            started = time.perf_counter()
+            run(steps)
+            rates[name].append(steps * batch_size / (time.perf_counter() - started))
+        print(f"round {round_number}/{args.rounds} done", flush=True)
+
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    blog = medians["blog loop (batch 32)"]
+    tutorial = medians["tutorial loop (batch 256)"]
+    print(f"\n{'loop':<34} {'images/s':>9} {'GFLOP/s':>8} {'vs blog':>8} {'vs tutorial':>12}")
+    for name, rate in medians.items():
+        print(
+            f"{name:<34} {rate:9.1f} {rate * GFLOP_PER_IMAGE:8.1f} "
+            f"{rate / blog:7.2f}x {rate / tutorial:11.2f}x"
+        )
+    if args.json:
+        report = {
+            "images_per_second": medians,
+            "all_rounds": rates,
+            "gflop_per_image": GFLOP_PER_IMAGE,
+            "machine": {"processor": platform.processor(), "python": platform.python_version()},
+        }
+        with open(args.json, "w") as file:
+            json.dump(report, file, indent=2)
+
+
+if __name__ == "__main__":
+    main()

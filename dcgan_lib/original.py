@@ -1,0 +1,286 @@
+"""Two older ways to train the same DCGAN, ported faithfully to Keras 3 (chapter 3).
+
+The book's :class:`~dcgan_lib.training.DCGAN` is the third of three training loops for
+one pair of networks. The other two are kept here, each reproducing its source step by
+step, so that chapter 3 can show what goes wrong in the first and later chapters can time
+all three:
+
+:class:`BlogDCGAN`
+    The Keras code of the blog post the book started from: a discriminator compiled on
+    its own, then frozen with ``discriminator.trainable = False`` inside a compiled
+    "combined" model G -> D, both trained with ``train_on_batch``. Under Keras 3 that code
+    has two bugs, each of which can be switched off to see the fix.
+:class:`TutorialLoop`
+    The training step of the TensorFlow DCGAN tutorial: one ``tf.function`` in which two
+    gradient tapes record a single forward pass of both networks.
+
+Both build their networks with :func:`~dcgan_lib.models.build_generator` and
+:func:`~dcgan_lib.models.build_discriminator` (the ``"book"`` variant, which is the
+architecture of the blog and of the tutorial), so only the training loop differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dcgan_lib._runtime import keras, tf
+from dcgan_lib.data import to_model_range
+from dcgan_lib.models import build_discriminator, build_generator
+from dcgan_lib.visualize import save_image_grid
+
+BLOG_LEARNING_RATE = 2e-4
+BLOG_BATCH_SIZE = 32
+BLOG_SAMPLE_EVERY = 200
+BLOG_GRID_SIZE = 25
+TUTORIAL_LEARNING_RATE = 1e-4
+TUTORIAL_BATCH_SIZE = 256
+
+
+def blog_loss(probability_loss: bool) -> keras.losses.Loss:
+    """The loss both of the blog's models are compiled with.
+
+    Args:
+        probability_loss: ``True`` gives the blog's ``loss="binary_crossentropy"``,
+            that is ``BinaryCrossentropy(from_logits=False)``, which reads the
+            discriminator's output as a probability although the network ends in a
+            linear ``Dense(1)``: Keras clips the logit into [1e-7, 1 - 1e-7], so the loss
+            is wrong and its gradient is zero for every logit outside (0, 1). ``False``
+            gives the fix, binary cross-entropy computed from logits.
+    """
+    return keras.losses.BinaryCrossentropy(from_logits=not probability_loss)
+
+
+class BlogDCGAN:
+    """The blog's ``DCGAN`` class and training loop, in Keras 3.
+
+    Construction does what the blog's constructor does: build both networks, compile
+    the discriminator, set ``discriminator.trainable = False``, build the combined model
+    ``D(G(z))`` and compile it. Keras 2 read ``trainable`` when a model was compiled, so
+    the discriminator compiled first stayed trainable on its own while being frozen
+    inside the combined model. Keras 3 reads ``trainable`` when a training function is
+    first traced, so the discriminator's own ``train_on_batch`` finds no trainable weights
+    (Keras warns "The model does not have any trainable weights.") and never updates it.
+
+    Args:
+        freeze_idiom: ``True`` reproduces the blog as written (the discriminator never
+            learns under Keras 3). ``False`` applies the fix for this idiom: set
+            ``discriminator.trainable`` to ``True`` before the discriminator's own update
+            and back to ``False`` before the combined model's, so each training function
+            is traced with the right weights.
+        probability_loss: ``True`` reproduces the blog's ``"binary_crossentropy"`` on
+            logits; ``False`` computes the loss from logits (see :func:`blog_loss`).
+        latent_dim: size of the noise vector z (100, as in the blog).
+        learning_rate: Adam's learning rate for both models (the blog's 2e-4, with
+            Keras' default beta_1 = 0.9).
+        seed: if given, seeds Keras (initial weights, dropout) and the NumPy generator
+            that picks real images and draws noise; the blog used NumPy's global state.
+    """
+
+    def __init__(
+        self,
+        *,
+        freeze_idiom: bool = True,
+        probability_loss: bool = True,
+        latent_dim: int = 100,
+        learning_rate: float = BLOG_LEARNING_RATE,
+        seed: int | None = None,
+    ) -> None:
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        self.freeze_idiom = freeze_idiom
+        self.probability_loss = probability_loss
+        self.latent_dim = latent_dim
+        self.rng = np.random.default_rng(seed)
+        self.loss = blog_loss(probability_loss)
+
+        self.discriminator = build_discriminator()
+        self.discriminator.compile(loss=self.loss, optimizer=keras.optimizers.Adam(learning_rate))
+        self.generator = build_generator(latent_dim)
+        z = keras.Input(shape=(latent_dim,), name="z")
+        self.discriminator.trainable = False
+        self.combined = keras.Model(z, self.discriminator(self.generator(z)), name="combined")
+        self.combined.compile(loss=self.loss, optimizer=keras.optimizers.Adam(learning_rate))
+
+    def _set_discriminator_trainable(self, trainable: bool) -> None:
+        if not self.freeze_idiom:
+            self.discriminator.trainable = trainable
+
+    def sample_noise(self, count: int) -> np.ndarray:
+        """Noise z ~ N(0, I) of shape (count, latent_dim), as the blog draws it with NumPy."""
+        return self.rng.normal(0.0, 1.0, (count, self.latent_dim)).astype(np.float32)
+
+    def train_iteration(self, real_batch: np.ndarray) -> dict[str, float]:
+        """One iteration of the blog's loop, given a half batch of real images in [-1, 1].
+
+        1. fakes for the half batch from ``generator.predict`` (inference mode);
+        2. ``discriminator.train_on_batch`` on the real images labelled 1, then again on
+           the fakes labelled 0; the discriminator's loss is the mean of the two;
+        3. ``combined.train_on_batch`` on a full batch (twice the half batch) of noise
+           labelled 1: the generator's update, through the frozen discriminator.
+
+        Args:
+            real_batch: ``batch_size // 2`` real images, float32 of shape (n, 28, 28, 1).
+
+        Returns:
+            ``d_loss_real``, ``d_loss_fake``, ``d_loss`` and ``g_loss``, as Keras reports
+            them (with the compiled loss, so wrong when ``probability_loss`` is set).
+        """
+        real_batch = np.asarray(real_batch, dtype=np.float32)
+        half_batch = len(real_batch)
+        # verbose=0 only silences Keras 3's progress bar, which predict() would otherwise
+        # print at every iteration.
+        fakes = self.generator.predict(self.sample_noise(half_batch), verbose=0)
+
+        self._set_discriminator_trainable(True)
+        d_loss_real = self.discriminator.train_on_batch(real_batch, np.ones((half_batch, 1)))
+        d_loss_fake = self.discriminator.train_on_batch(fakes, np.zeros((half_batch, 1)))
+
+        self._set_discriminator_trainable(False)
+        batch_size = 2 * half_batch
+        g_loss = self.combined.train_on_batch(
+            self.sample_noise(batch_size), np.ones((batch_size, 1))
+        )
+        return {
+            "d_loss_real": float(d_loss_real),
+            "d_loss_fake": float(d_loss_fake),
+            "d_loss": 0.5 * (float(d_loss_real) + float(d_loss_fake)),
+            "g_loss": float(g_loss),
+        }
+
+    def train(
+        self,
+        images: np.ndarray,
+        iterations: int,
+        batch_size: int = BLOG_BATCH_SIZE,
+        sample_every: int = BLOG_SAMPLE_EVERY,
+        sample_dir: str | Path | None = None,
+    ) -> list[dict[str, float]]:
+        """The blog's ``train``: ``iterations`` iterations on random half batches.
+
+        All images are scaled to [-1, 1] once; each iteration draws ``batch_size // 2`` of
+        them at random (with replacement across iterations, like ``np.random.randint``)
+        and calls :meth:`train_iteration`. Every ``sample_every`` iterations, when
+        ``sample_dir`` is given, a 5x5 grid of digits from fresh noise is saved there as
+        ``iteration_000200.png``.
+
+        Args:
+            images: uint8 training images, shape (N, 28, 28).
+            iterations: how many iterations to train (the blog's 10,000).
+            batch_size: the generator's batch; the discriminator sees half of it real
+                and half fake (the blog's 32).
+            sample_every: iterations between sample grids.
+            sample_dir: where to save the grids; ``None`` saves none.
+
+        Returns:
+            One dictionary of losses per iteration (see :meth:`train_iteration`).
+        """
+        scaled = np.asarray(to_model_range(images))
+        half_batch = batch_size // 2
+        history = []
+        for iteration in range(1, iterations + 1):
+            chosen = self.rng.integers(0, len(scaled), half_batch)
+            history.append(self.train_iteration(scaled[chosen]))
+            if sample_dir is not None and iteration % sample_every == 0:
+                grid = self.generator.predict(self.sample_noise(BLOG_GRID_SIZE), verbose=0)
+                save_image_grid(grid, Path(sample_dir) / f"iteration_{iteration:06d}.png")
+        return history
+
+
+class TutorialLoop:
+    """The training loop of the TensorFlow DCGAN tutorial, in Keras 3.
+
+    One ``tf.function`` step draws a batch of noise, runs the generator once and the
+    discriminator on the real and the generated images, all recorded by two gradient
+    tapes at the same time; the generator's tape differentiates the
+    generator's loss, the discriminator's tape the discriminator's. Both networks are
+    then updated from the same forward pass: simultaneous, not alternating, updates.
+    The losses are binary cross-entropy from logits, each network has its own Adam
+    optimizer with learning rate 1e-4 (Keras' default betas), and the batch is 256.
+
+    As in the tutorial, the noise batch always has ``batch_size`` rows, also for the
+    last, smaller batch of an epoch.
+
+    Args:
+        latent_dim: size of the noise vector z (100).
+        batch_size: images per batch, and noise vectors per step (256).
+        learning_rate: Adam's learning rate for both networks (1e-4).
+        seed: if given, seeds Keras (initial weights, dropout, noise) and the shuffle.
+    """
+
+    def __init__(
+        self,
+        *,
+        latent_dim: int = 100,
+        batch_size: int = TUTORIAL_BATCH_SIZE,
+        learning_rate: float = TUTORIAL_LEARNING_RATE,
+        seed: int | None = None,
+    ) -> None:
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        self.latent_dim = latent_dim
+        self.batch_size = batch_size
+        self.seed = seed
+        self.generator = build_generator(latent_dim)
+        self.discriminator = build_discriminator()
+        self.cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.generator_optimizer = keras.optimizers.Adam(learning_rate)
+        self.discriminator_optimizer = keras.optimizers.Adam(learning_rate)
+        self.train_step = tf.function(self._train_step)
+
+    def discriminator_loss(self, real_output: tf.Tensor, fake_output: tf.Tensor) -> tf.Tensor:
+        """Real logits against label 1 plus fake logits against label 0."""
+        real_loss = self.cross_entropy(tf.ones_like(real_output), real_output)
+        fake_loss = self.cross_entropy(tf.zeros_like(fake_output), fake_output)
+        return real_loss + fake_loss
+
+    def generator_loss(self, fake_output: tf.Tensor) -> tf.Tensor:
+        """Fake logits against label 1: the non-saturating loss."""
+        return self.cross_entropy(tf.ones_like(fake_output), fake_output)
+
+    def _train_step(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
+        noise = tf.random.normal([self.batch_size, self.latent_dim])
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+            generated_images = self.generator(noise, training=True)
+            real_output = self.discriminator(images, training=True)
+            fake_output = self.discriminator(generated_images, training=True)
+            gen_loss = self.generator_loss(fake_output)
+            disc_loss = self.discriminator_loss(real_output, fake_output)
+        g_weights = self.generator.trainable_variables
+        d_weights = self.discriminator.trainable_variables
+        g_gradients = gen_tape.gradient(gen_loss, g_weights)
+        d_gradients = disc_tape.gradient(disc_loss, d_weights)
+        self.generator_optimizer.apply_gradients(zip(g_gradients, g_weights))
+        self.discriminator_optimizer.apply_gradients(zip(d_gradients, d_weights))
+        return {"g_loss": gen_loss, "d_loss": disc_loss}
+
+    def make_dataset(self, images: np.ndarray) -> tf.data.Dataset:
+        """The tutorial's pipeline: scale to [-1, 1], shuffle all images, batch.
+
+        The buffer holds every image (the tutorial's 60,000), so each epoch is a full
+        random permutation; the last batch keeps the remainder.
+        """
+        scaled = to_model_range(images)
+        return (
+            tf.data.Dataset.from_tensor_slices(scaled)
+            .shuffle(len(images), seed=self.seed)
+            .batch(self.batch_size)
+        )
+
+    def train(self, images: np.ndarray, epochs: int) -> dict[str, float]:
+        """The tutorial's ``train``: ``epochs`` passes over the data, one step per batch.
+
+        Args:
+            images: uint8 training images, shape (N, 28, 28).
+            epochs: passes over the data (the tutorial's 50).
+
+        Returns:
+            The losses of the last step.
+        """
+        dataset = self.make_dataset(images)
+        losses: dict[str, tf.Tensor] = {}
+        for _ in range(epochs):
+            for image_batch in dataset:
+                losses = self.train_step(image_batch)
+        return {name: float(value) for name, value in losses.items()}

@@ -1,0 +1,120 @@
+"""The blog's Keras loop and the TensorFlow tutorial's loop in Keras 3 (dcgan_lib.original)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from dcgan_lib import data
+from dcgan_lib._runtime import tf
+from dcgan_lib.losses import binary_cross_entropy_from_logits
+from dcgan_lib.original import BlogDCGAN, TutorialLoop, blog_loss
+
+HALF_BATCH = 4
+
+
+@pytest.fixture(scope="module")
+def images():
+    (x_train, _), _ = data.load_mnist_sample()
+    return x_train[:64]
+
+
+@pytest.fixture(scope="module")
+def real_batch(images):
+    return np.asarray(data.to_model_range(images[:HALF_BATCH]))
+
+
+def snapshot(weights) -> list[np.ndarray]:
+    return [np.array(w) for w in weights]
+
+
+def changed(before, after) -> bool:
+    return any(not np.array_equal(b, a) for b, a in zip(before, after))
+
+
+def loss_and_gradient(loss, labels, logits):
+    logits = tf.constant(logits, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        value = loss(tf.constant(labels, tf.float32), logits)
+    return float(value), tape.gradient(value, logits).numpy()
+
+
+def test_as_written_the_discriminator_never_learns_under_keras_3(real_batch):
+    gan = BlogDCGAN(freeze_idiom=True, probability_loss=True, seed=0)
+    d_before = snapshot(gan.discriminator.weights)
+    g_before = snapshot(gan.generator.trainable_weights)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            losses = gan.train_iteration(real_batch)
+    assert all(np.isfinite(value) for value in losses.values())
+    assert not changed(d_before, snapshot(gan.discriminator.weights))
+    assert int(gan.discriminator.optimizer.iterations.numpy()) == 0
+    assert any("does not have any trainable weights" in str(w.message) for w in caught)
+    # The generator still trains, against a discriminator that stays as initialised.
+    assert changed(g_before, snapshot(gan.generator.trainable_weights))
+
+
+def test_toggling_trainable_lets_the_discriminator_learn_only_in_its_own_step(real_batch):
+    gan = BlogDCGAN(freeze_idiom=False, probability_loss=False, seed=0)
+    d_before = snapshot(gan.discriminator.weights)
+    gan.train_iteration(real_batch)
+    d_after = snapshot(gan.discriminator.weights)
+    assert changed(d_before, d_after)
+    assert int(gan.discriminator.optimizer.iterations.numpy()) == 2  # real, then fake
+
+    g_before = snapshot(gan.generator.trainable_weights)
+    noise = gan.sample_noise(2 * HALF_BATCH)
+    gan.combined.train_on_batch(noise, np.ones((2 * HALF_BATCH, 1)))
+    assert changed(g_before, snapshot(gan.generator.trainable_weights))
+    assert not changed(d_after, snapshot(gan.discriminator.weights))
+
+
+def test_the_probability_loss_is_wrong_on_logits():
+    gan = BlogDCGAN(probability_loss=True, seed=0)
+    logits = np.array([[-3.0], [0.5], [3.0]], np.float32)
+    labels = np.ones_like(logits)
+    compiled = float(gan.discriminator.compute_loss(y=labels, y_pred=tf.constant(logits)))
+    correct = float(binary_cross_entropy_from_logits(labels, logits))
+    clipped = np.clip(logits, 1e-7, 1 - 1e-7)
+    assert compiled == pytest.approx(np.mean(-np.log(clipped)), rel=1e-5)
+    assert compiled != pytest.approx(correct, rel=0.1)
+
+
+def test_the_probability_loss_has_no_gradient_for_logits_outside_0_1():
+    logits = [[-3.0], [0.5], [3.0]]
+    for label in (0.0, 1.0):
+        labels = [[label]] * 3
+        _, gradient = loss_and_gradient(blog_loss(True), labels, logits)
+        assert gradient[0, 0] == 0 and gradient[2, 0] == 0
+        assert gradient[1, 0] != 0
+        _, fixed = loss_and_gradient(blog_loss(False), labels, logits)
+        assert np.all(fixed != 0)
+
+
+def test_the_logit_loss_matches_the_books_loss():
+    labels, logits = [[1.0], [0.0], [1.0]], [[-3.0], [0.5], [30.0]]
+    value, _ = loss_and_gradient(blog_loss(False), labels, logits)
+    assert value == pytest.approx(float(binary_cross_entropy_from_logits(labels, logits)))
+
+
+def test_blog_train_draws_half_batches_and_saves_sample_grids(images, tmp_path):
+    gan = BlogDCGAN(freeze_idiom=False, probability_loss=False, seed=0)
+    history = gan.train(images, iterations=2, batch_size=8, sample_every=2, sample_dir=tmp_path)
+    assert len(history) == 2
+    assert set(history[0]) == {"d_loss_real", "d_loss_fake", "d_loss", "g_loss"}
+    assert [path.name for path in tmp_path.iterdir()] == ["iteration_000002.png"]
+    assert int(gan.discriminator.optimizer.iterations.numpy()) == 4
+
+
+def test_the_tutorial_loop_updates_both_networks(images):
+    loop = TutorialLoop(batch_size=8, seed=0)
+    g_before = snapshot(loop.generator.trainable_weights)
+    d_before = snapshot(loop.discriminator.trainable_weights)
+    losses = loop.train(images[:16], epochs=1)  # two batches of 8
+    assert changed(g_before, snapshot(loop.generator.trainable_weights))
+    assert changed(d_before, snapshot(loop.discriminator.trainable_weights))
+    assert int(loop.generator_optimizer.iterations.numpy()) == 2
+    assert int(loop.discriminator_optimizer.iterations.numpy()) == 2
+    assert set(losses) == {"g_loss", "d_loss"} and all(np.isfinite(list(losses.values())))
