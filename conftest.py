@@ -4,4 +4,3 @@ import os
 
 # Every chapter runs its short CPU variant under test, and never downloads MNIST.
 os.environ.setdefault("DCGAN_SHORT_RUN", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
