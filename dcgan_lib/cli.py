@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dcgan_lib.config import PRESETS, TrainConfig
+from dcgan_lib.distribute import STRATEGIES
 from dcgan_lib.errors import DCGANError
 from dcgan_lib.models import VARIANTS
 
@@ -102,6 +103,14 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep the generator's weights every N steps, for metrics over training (0: never)",
     )
     parser.add_argument("--jit-compile", action="store_true", help="compile the step with XLA")
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="where to train: one device (default), all GPUs of this machine (mirrored), "
+        "several machines described by TF_CONFIG (multiworker) or a TPU (tpu); "
+        "--batch-size is then per replica",
+    )
     parser.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
 
 
@@ -114,8 +123,11 @@ def _load_training_images(args: argparse.Namespace):
 
 def _run_train(args: argparse.Namespace) -> int:
     from dcgan_lib.data import steps_per_epoch
+    from dcgan_lib.distribute import global_batch_size, make_strategy
     from dcgan_lib.run import train
 
+    # A multi-worker strategy must exist before TensorFlow does any other work.
+    strategy = make_strategy(args.strategy)
     images = _load_training_images(args)
     preset = PRESETS[args.preset]
     overrides = {
@@ -126,15 +138,19 @@ def _run_train(args: argparse.Namespace) -> int:
         "beta_1": args.beta1,
     }
     preset = preset.replace(**{k: v for k, v in overrides.items() if v is not None})
-    if preset.batch_size > len(images):
+    replicas = strategy.num_replicas_in_sync
+    batch_size = global_batch_size(preset.batch_size, strategy)
+    if batch_size > len(images):
+        per_replica = f" times {replicas} replicas ({batch_size})" if replicas > 1 else ""
         raise DCGANError(
-            f"--batch-size {preset.batch_size} is larger than the data ({len(images)} images)."
+            f"--batch-size {preset.batch_size}{per_replica} is larger than the data "
+            f"({len(images)} images)."
         )
     steps = args.steps or preset.steps
     if args.resume and not (args.steps or args.epochs):
         steps = _saved_steps(args.out)
     if args.epochs:
-        steps = args.epochs * steps_per_epoch(len(images), preset.batch_size)
+        steps = args.epochs * steps_per_epoch(len(images), batch_size)
     config = preset.replace(
         steps=steps,
         label_smoothing=args.label_smoothing,
@@ -150,10 +166,19 @@ def _run_train(args: argparse.Namespace) -> int:
             f"{args.out} already holds a run. Add --resume to continue it, or choose another --out."
         )
     print(
-        f"Training {steps} steps of batch {config.batch_size} on {len(images)} images -> {args.out}"
+        f"Training {steps} steps of batch {batch_size} on {len(images)} images -> {args.out}\n"
+        f"Strategy {args.strategy}: {replicas} replica{'s' if replicas > 1 else ''}, "
+        f"global batch {batch_size} = {config.batch_size} per replica x {replicas}"
     )
     try:
-        gan = train(config, images, args.out, resume=args.resume, verbose=2 if args.quiet else 1)
+        gan = train(
+            config,
+            images,
+            args.out,
+            resume=args.resume,
+            verbose=2 if args.quiet else 1,
+            strategy=strategy,
+        )
     except KeyboardInterrupt:
         print(
             f"\nInterrupted. Continue from the last checkpoint with: "

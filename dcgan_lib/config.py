@@ -31,7 +31,10 @@ class TrainConfig:
 
     Attributes:
         steps: training steps; each step updates D once, then G once.
-        batch_size: real images per step (the generator makes as many fakes).
+        batch_size: real images per step (the generator makes as many fakes). Under a
+            ``tf.distribute`` strategy this is the batch of each replica, and a step
+            trains on ``batch_size`` times the number of replicas images
+            (:func:`dcgan_lib.distribute.global_batch_size`).
         latent_dim: size of the noise vector z.
         variant: model variant, ``"book"`` or ``"paper"`` (see :mod:`dcgan_lib.models`).
         g_learning_rate: Adam learning rate of the generator.

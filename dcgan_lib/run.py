@@ -11,6 +11,15 @@ A run directory holds::
 
 Chapter 3 trains a short run with :func:`train`; the command line
 (``python -m dcgan_lib train``) calls the same function.
+
+Training can be spread over several devices with a ``tf.distribute`` strategy
+(:mod:`dcgan_lib.distribute`). ``TrainConfig.batch_size`` is then the batch of
+each replica: a step trains on ``batch_size * replicas`` images, the data
+pipeline makes batches of that global size, and ``config.steps`` counts these
+global steps. A checkpoint holds one copy of every variable, so it can be
+resumed under another strategy or number of replicas; the step count and the
+random states carry over, but with a different global batch the order of the
+data and the noise differ from what the uninterrupted run would have seen.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from dcgan_lib.callbacks import (
 )
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import make_dataset, steps_per_epoch
+from dcgan_lib.distribute import global_batch_size
 from dcgan_lib.errors import ConfigError, DataError
 from dcgan_lib.models import build_discriminator, build_generator
 from dcgan_lib.training import DCGAN, build_optimizers
@@ -73,27 +83,53 @@ class RunPaths:
         return self.root / GENERATOR_FILE
 
 
-def build_gan(config: TrainConfig) -> DCGAN:
-    """Build and compile a DCGAN exactly as ``config`` describes, seeded by ``config.seed``."""
-    keras.utils.set_random_seed(config.seed)
-    generator = build_generator(config.latent_dim, config.variant, seed=config.seed)
-    discriminator = build_discriminator(config.variant, seed=config.seed)
-    gan = DCGAN(generator, discriminator, config.latent_dim, seed=config.seed)
-    g_optimizer, d_optimizer = build_optimizers(
-        config.g_learning_rate, config.d_learning_rate, config.beta_1, config.beta_2
-    )
-    gan.compile(
-        g_optimizer=g_optimizer,
-        d_optimizer=d_optimizer,
-        label_smoothing=config.label_smoothing,
-        jit_compile=config.jit_compile,
-        steps_per_execution=config.steps_per_execution,
-    )
-    # Optimizer slots are created lazily; building them now lets a checkpoint
-    # restore into them before the first step.
-    g_optimizer.build(generator.trainable_variables)
-    d_optimizer.build(discriminator.trainable_variables)
+def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = None) -> DCGAN:
+    """Build and compile a DCGAN exactly as ``config`` describes, seeded by ``config.seed``.
+
+    Args:
+        config: the hyperparameters of the run.
+        strategy: the ``tf.distribute`` strategy to train under; its scope holds
+            every variable (weights, optimizer slots, metrics, random states),
+            and ``fit`` then runs each step on all its replicas. By default, the
+            strategy whose scope is active (usually none: one device).
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    _check_jit_compile(config, strategy)
+    with strategy.scope():
+        keras.utils.set_random_seed(config.seed)
+        generator = build_generator(config.latent_dim, config.variant, seed=config.seed)
+        discriminator = build_discriminator(config.variant, seed=config.seed)
+        gan = DCGAN(generator, discriminator, config.latent_dim, seed=config.seed)
+        g_optimizer, d_optimizer = build_optimizers(
+            config.g_learning_rate, config.d_learning_rate, config.beta_1, config.beta_2
+        )
+        gan.compile(
+            g_optimizer=g_optimizer,
+            d_optimizer=d_optimizer,
+            label_smoothing=config.label_smoothing,
+            jit_compile=config.jit_compile,
+            steps_per_execution=config.steps_per_execution,
+        )
+        # Optimizer slots are created lazily; building them now lets a checkpoint
+        # restore into them before the first step.
+        g_optimizer.build(generator.trainable_variables)
+        d_optimizer.build(discriminator.trainable_variables)
     return gan
+
+
+def _check_jit_compile(config: TrainConfig, strategy: tf.distribute.Strategy) -> None:
+    # fit() compiles the step of all replicas into one XLA program, and an XLA program
+    # runs on one device: it cannot reach the other replicas' copies of the variables.
+    # (A TPU compiles every step with XLA anyway.)
+    if (
+        config.jit_compile
+        and strategy.num_replicas_in_sync > 1
+        and not isinstance(strategy, tf.distribute.TPUStrategy)
+    ):
+        raise ConfigError(
+            f"jit_compile does not work with {strategy.num_replicas_in_sync} replicas on "
+            "GPUs or CPUs: XLA compiles the step for one device. Train without it."
+        )
 
 
 def fixed_noise(config: TrainConfig) -> np.ndarray:
@@ -137,6 +173,7 @@ def train(
     resume: bool = False,
     verbose: int | str = "auto",
     extra_callbacks: list[keras.callbacks.Callback] | None = None,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> DCGAN:
     """Train a DCGAN on ``images`` for ``config.steps`` steps, writing a run directory.
 
@@ -148,27 +185,40 @@ def train(
             configuration saved there; training then ends at ``config.steps``.
         verbose: Keras' ``fit`` verbosity (``2`` prints one line per epoch).
         extra_callbacks: more Keras callbacks to run during ``fit``.
+        strategy: the ``tf.distribute`` strategy to train under (see
+            :mod:`dcgan_lib.distribute`); by default the active one, usually
+            none. ``config.batch_size`` is per replica, so each step trains on
+            ``config.batch_size`` times the number of replicas images.
 
     Returns:
         The trained DCGAN.
 
     Raises:
-        ConfigError: invalid values, e.g. a batch larger than the data, or
-            ``resume`` without a checkpoint.
+        ConfigError: invalid values, e.g. a global batch larger than the data,
+            ``resume`` without a checkpoint, or ``jit_compile`` with several
+            GPU or CPU replicas.
         TrainingDivergedError: a loss became NaN or infinite; the last good
             checkpoint is kept.
     """
     paths = RunPaths(Path(run_dir))
-    if len(images) < config.batch_size:
-        raise ConfigError(
-            f"batch size {config.batch_size} is larger than the data ({len(images)} images)."
-        )
+    strategy = strategy or tf.distribute.get_strategy()
     if resume:
         config = _config_for_resume(paths, config)
+    _check_jit_compile(config, strategy)
+    batch_size = global_batch_size(config.batch_size, strategy)
+    if len(images) < batch_size:
+        per_replica = (
+            f" ({config.batch_size} on each of {strategy.num_replicas_in_sync} replicas)"
+            if batch_size != config.batch_size
+            else ""
+        )
+        raise ConfigError(
+            f"batch size {batch_size}{per_replica} is larger than the data ({len(images)} images)."
+        )
     paths.root.mkdir(parents=True, exist_ok=True)
     config.save(paths.config)
 
-    gan = build_gan(config)
+    gan = build_gan(config, strategy)
     manager = make_checkpoint(gan, paths.checkpoints)
     if resume:
         manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
@@ -187,7 +237,7 @@ def train(
     if config.snapshot_every:
         callbacks.append(GeneratorSnapshots(paths.snapshots, config.snapshot_every))
     callbacks += extra_callbacks or []
-    _fit_in_epochs(gan, config, images, callbacks, verbose)
+    _fit_in_epochs(gan, config, images, batch_size, callbacks, verbose)
     gan.generator.save_weights(paths.generator)
     return gan
 
@@ -203,6 +253,7 @@ def _fit_in_epochs(
     gan: DCGAN,
     config: TrainConfig,
     images: np.ndarray,
+    batch_size: int,
     callbacks: list[keras.callbacks.Callback],
     verbose: int | str,
 ) -> None:
@@ -210,14 +261,16 @@ def _fit_in_epochs(
 
     A run resumed mid-epoch first finishes that epoch; the data pipeline is
     indexed by step, so it continues with the very batch that came next.
+    ``batch_size`` is the global batch; ``fit`` splits each batch among the
+    replicas of the model's strategy.
     """
-    per_epoch = steps_per_epoch(len(images), config.batch_size)
+    per_epoch = steps_per_epoch(len(images), batch_size)
     step = gan.step
     while step < config.steps:
         epoch = step // per_epoch
         end = min((epoch + 1) * per_epoch, config.steps)
         dataset = make_dataset(
-            images, config.batch_size, seed=config.seed, start_step=step, num_steps=end - step
+            images, batch_size, seed=config.seed, start_step=step, num_steps=end - step
         )
         gan.fit(
             dataset,

@@ -13,6 +13,10 @@ with respect to its own weights, so neither update can leak into the other
 network. (The "freeze the discriminator inside a combined model" idiom of the
 original Keras code relies on ``trainable`` being read at compile time, which
 Keras 3 does not do; chapter 3 shows what goes wrong.)
+
+The step also runs unchanged under a ``tf.distribute`` strategy
+(:mod:`dcgan_lib.distribute`): each replica trains on its slice of the batch
+with its own noise, and the logged values are means over all replicas.
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ class DCGAN(keras.Model):
         self.latent_dim = latent_dim
         self.noise_seed = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        # Both networks are built, and with them everything the step uses; saying so stops
+        # fit() under a distribution strategy from building the model by calling it on images.
+        self.built = generator.built and discriminator.built
 
     def compile(
         self,
@@ -87,8 +94,20 @@ class DCGAN(keras.Model):
         return self.generator(z, training=training)
 
     def sample_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
-        """Draw z ~ N(0, I) of shape (batch_size, latent_dim) from the training seed."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.noise_seed)
+        """Draw z ~ N(0, I) of shape (batch_size, latent_dim) from the training seed.
+
+        Under a distribution strategy every replica holds an identical copy of
+        the seed's state and advances it identically, so each replica folds its
+        own index into the seed it draws: the replicas get different noise, and
+        the draws stay a function of the training seed alone.
+        """
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return keras.random.normal((batch_size, self.latent_dim), seed=self.noise_seed)
+        # int32, as XLA needs for stateless random ops (Keras narrows its own seeds the same way).
+        seed = tf.cast(tf.math.floormod(self.noise_seed.next(), tf.int32.max - 1), tf.int32)
+        seed = tf.random.fold_in(seed, tf.cast(context.replica_id_in_sync_group, tf.int32))
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
 
     def discriminator_step(
         self, real_images: tf.Tensor, fake_images: tf.Tensor | None = None
@@ -106,8 +125,9 @@ class DCGAN(keras.Model):
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
             loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            share = replica_share(loss)
         weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
         return {
             "d_loss": loss,
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
@@ -119,8 +139,9 @@ class DCGAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
             loss = generator_loss(fake_logits)
+            share = replica_share(loss)
         weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
         return {"g_loss": loss}
 
     def train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -132,6 +153,9 @@ class DCGAN(keras.Model):
         gives exactly ``discriminator_step(real, G(z))`` followed by
         ``generator_step(z)``, without running the generator (the larger
         network) twice.
+
+        Under a distribution strategy ``real_images`` is this replica's slice
+        of the global batch.
         """
         noise = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as g_tape:
@@ -140,17 +164,56 @@ class DCGAN(keras.Model):
                 values = self.discriminator_step(real_images, fake_images)
             fake_logits = self.discriminator(fake_images, training=True)
             values["g_loss"] = generator_loss(fake_logits)
+            g_share = replica_share(values["g_loss"])
         g_weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(
-            zip(g_tape.gradient(values["g_loss"], g_weights), g_weights)
-        )
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_share, g_weights), g_weights))
+        return self.update_metrics(values)
+
+    def update_metrics(self, values: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """Add one step's values to the running means that ``fit`` reports; return the means.
+
+        Under a distribution strategy each replica's values are first averaged
+        over all replicas, so every replica records the means of the whole batch.
+        """
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            values = context.all_reduce(tf.distribute.ReduceOp.MEAN, values)
         for name, tracker in self.trackers.items():
             tracker.update_state(values[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if _spans_machines(tf.distribute.get_strategy()):
+            # Keras reduces the outputs of a multi-machine step along their first axis, which
+            # a scalar lacks; one-element vectors reduce to the same scalars.
+            results = {name: tf.reshape(value, (1,)) for name, value in results.items()}
+        return results
 
     def generate(self, noise: np.ndarray | tf.Tensor) -> np.ndarray:
         """Images G(z) in [-1, 1] for the given noise, in inference mode."""
         return np.asarray(self.generator(tf.convert_to_tensor(noise), training=False))
+
+
+def replica_share(loss: tf.Tensor) -> tf.Tensor:
+    """This replica's share of a loss averaged over its own slice of the batch.
+
+    Optimizers under a distribution strategy *sum* the gradients of the
+    replicas. With ``R`` replicas, each holding a loss that is a mean over its
+    ``1/R`` of the batch, the mean over the whole batch is the sum of the
+    replicas' losses divided by ``R``; dividing each loss by ``R`` before
+    differentiating therefore makes the summed gradient that of the global
+    mean (Keras' own training step does the same). With one replica the loss
+    is returned as it is.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if replicas == 1:
+        return loss
+    return loss / tf.cast(replicas, loss.dtype)
+
+
+def _spans_machines(strategy: tf.distribute.Strategy) -> bool:
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    cluster = strategy.cluster_resolver.cluster_spec().as_dict()
+    return len(cluster.get("chief", [])) + len(cluster.get("worker", [])) > 1
 
 
 def build_optimizers(
