@@ -58,45 +58,67 @@ class HistoryLogger(keras.callbacks.Callback):
 
     Each row holds ``step``, the means of ``d_loss``, ``g_loss``, ``d_real`` and
     ``d_fake`` over the steps since the previous row, and ``seconds`` of
-    training so far. Keras reports running means since the start of its epoch;
-    the mean over a window is recovered from two of them. A resumed run first
-    drops rows past its checkpoint, so the file never holds a step twice.
+    training so far. Keras reports running means since the start of its epoch,
+    so the sum over a window is recovered from two of them, and a window that
+    spans the end of an epoch carries that epoch's tail over. The logger lives
+    across the ``fit`` calls of a run (one per epoch, see :func:`dcgan_lib.run.train`);
+    when a run is resumed it first drops rows past its checkpoint, so the file
+    never holds a step twice, and its clock continues from the last kept row.
     """
 
     def __init__(self, path: str | Path, every: int) -> None:
         super().__init__()
         self.path = Path(path)
         self.every = every
+        self._opened = False
         self._elapsed_before = 0.0
         self._started = time.perf_counter()
-        self._previous_count = 0
+        self._epoch_count = 0  # steps of the current epoch so far
+        self._previous_count = 0  # epoch steps already covered by a row or the carry
         self._previous_sums: dict[str, float] = {}
+        self._carry_count = 0  # steps of earlier epochs not yet in a row
+        self._carry_sums: dict[str, float] = {}
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        rows = read_history(self.path) if self.path.exists() else []
-        kept = [row for row in rows if row["step"] <= self.model.step]
-        self._elapsed_before = kept[-1]["seconds"] if kept else 0.0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text("".join(json.dumps(row) + "\n" for row in kept))
+        if not self._opened:
+            rows = read_history(self.path) if self.path.exists() else []
+            kept = [row for row in rows if row["step"] <= self.model.step]
+            self._elapsed_before = kept[-1]["seconds"] if kept else 0.0
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text("".join(json.dumps(row) + "\n" for row in kept))
+            self._opened = True
         self._started = time.perf_counter()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._previous_count, self._previous_sums = 0, {}
+        self._epoch_count, self._previous_count, self._previous_sums = 0, 0, {}
+
+    def _fold(self, logs: dict[str, Any]) -> tuple[int, dict[str, float]]:
+        """Steps and metric sums since the last row, including earlier epochs' tails."""
+        sums = {name: float(value) * self._epoch_count for name, value in logs.items()}
+        count = self._carry_count + self._epoch_count - self._previous_count
+        window = {
+            name: self._carry_sums.get(name, 0.0) + total - self._previous_sums.get(name, 0.0)
+            for name, total in sums.items()
+        }
+        self._previous_count, self._previous_sums = self._epoch_count, sums
+        return count, window
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch_count = batch + 1
         step = self.model.step
         if step % self.every or not logs:
             return
-        count = batch + 1  # steps this epoch so far: Keras' means run over these
-        sums = {name: float(value) * count for name, value in logs.items()}
-        window = count - self._previous_count
+        count, sums = self._fold(logs)
+        self._carry_count, self._carry_sums = 0, {}
         row: dict[str, float] = {"step": step}
-        for name, total in sums.items():
-            row[name] = (total - self._previous_sums.get(name, 0.0)) / window
+        row.update({name: total / count for name, total in sums.items()})
         row["seconds"] = round(self._elapsed_before + time.perf_counter() - self._started, 3)
         with self.path.open("a") as file:
             file.write(json.dumps(row) + "\n")
-        self._previous_count, self._previous_sums = count, sums
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if logs and self._epoch_count > self._previous_count:
+            self._carry_count, self._carry_sums = self._fold(logs)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self._elapsed_before += time.perf_counter() - self._started

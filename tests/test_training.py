@@ -1,5 +1,7 @@
 """The DCGAN train step, callbacks, reproducibility and resuming (dcgan_lib.training, .run)."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -175,3 +177,30 @@ def test_train_step_equals_a_discriminator_step_then_a_generator_step_on_the_sam
             getattr(separate, network).trainable_weights,
         ):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+class SlowSteps(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(0.05)
+
+
+def test_history_windows_and_clock_carry_across_epochs(images, tmp_path):
+    # 100 images in batches of 16 make 6-step epochs, so the window of steps 5-8 spans two.
+    config = TINY.replace(log_every=1, sample_every=12, checkpoint_every=12)
+    train(config, images[:100], tmp_path / "every", verbose=0)
+    per_step = {row["step"]: row for row in read_history(tmp_path / "every" / "history.jsonl")}
+    train(
+        config.replace(log_every=4),
+        images[:100],
+        tmp_path / "windows",
+        verbose=0,
+        extra_callbacks=[SlowSteps()],
+    )
+    rows = read_history(tmp_path / "windows" / "history.jsonl")
+    assert [row["step"] for row in rows] == [4, 8, 12]
+    for row in rows:
+        window = range(row["step"] - 3, row["step"] + 1)
+        for name in ("d_loss", "g_loss", "d_real", "d_fake"):
+            expected = np.mean([per_step[s][name] for s in window])
+            assert np.isclose(row[name], expected, rtol=1e-5), (row["step"], name)
+    assert rows[-1]["seconds"] >= 12 * 0.05  # no epoch's time is dropped

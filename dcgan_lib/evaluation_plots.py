@@ -1,0 +1,285 @@
+"""Figures of chapter 5, "Evaluation": metrics over training, comparisons, failures.
+
+The numbers come from :mod:`dcgan_lib.metrics` and :mod:`dcgan_lib.evaluation_runs`.
+Every figure that shows a metric of generated digits also shows the same metric
+for real digits as a dashed line: a value is only good or bad next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.image import imread
+
+from dcgan_lib.metrics import COVERAGE_MIN_SHARE, NUM_CLASSES, EvaluationResult
+from dcgan_lib.visualize import tile_images
+
+METRIC_LABELS = {
+    "frechet_distance": "Fréchet distance ↓",
+    "inception_score": "Inception score ↑",
+    "precision": "precision ↑",
+    "recall": "recall ↑",
+    "classes_covered": "digits covered ↑",
+    "class_total_variation": "class shares vs uniform ↓",
+}
+DEFAULT_METRICS = ("frechet_distance", "inception_score", "precision", "recall")
+X_LABELS = {
+    "step": "training step",
+    "images_seen": "training images seen",
+    "seconds": "training time (s)",
+}
+FIGURE_DPI = 100
+_GRID_PADDING = 2
+_REFERENCE_STYLE = {"color": "grey", "linestyle": "--", "linewidth": 1.0}
+
+
+def _read_grid(path: str | Path, keep: int | None = None) -> np.ndarray:
+    """A saved sample grid at one screen pixel per image pixel, optionally cropped.
+
+    Runs save their grids with every pixel doubled (:func:`dcgan_lib.visualize.save_image_grid`);
+    showing them undoubled keeps figures sharp and their PNG small.
+
+    Args:
+        path: a grid written by :func:`dcgan_lib.visualize.save_image_grid`.
+        keep: show only the top-left ``keep`` x ``keep`` digits of the grid.
+    """
+    grid = imread(path)
+    half = grid[::2, ::2]
+    if grid.shape[0] % 2 == 0 and grid.shape[1] % 2 == 0:
+        if np.array_equal(np.repeat(np.repeat(half, 2, axis=0), 2, axis=1), grid):
+            grid = half
+    if keep is not None:
+        # tile_images' layout: 28-pixel digits with 2 pixels of padding around each.
+        side = _GRID_PADDING + keep * (28 + _GRID_PADDING)
+        grid = grid[:side, :side]
+    return grid
+
+
+def _draw_reference(ax: plt.Axes, reference: EvaluationResult | None, metric: str) -> None:
+    if reference is not None:
+        ax.axhline(getattr(reference, metric), label="real data", **_REFERENCE_STYLE)
+
+
+def _style_metric_axis(ax: plt.Axes, metric: str) -> None:
+    ax.set_title(METRIC_LABELS.get(metric, metric), fontsize=10)
+    if metric == "frechet_distance":
+        # Values fall from hundreds to a few units: only a log scale shows the whole descent.
+        ax.set_yscale("log")
+    elif metric in ("precision", "recall"):
+        ax.set_ylim(-0.03, 1.03)
+    elif metric == "inception_score":
+        ax.set_ylim(0.8, 10.2)
+    elif metric == "classes_covered":
+        ax.set_ylim(0, NUM_CLASSES + 0.5)
+
+
+def plot_metrics_over_training(
+    rows: Sequence[Mapping[str, Any]],
+    reference: EvaluationResult | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    x: str = "images_seen",
+    figsize: tuple[float, float] | None = None,
+) -> plt.Figure:
+    """One panel per metric against training progress, real data as a dashed line (chapter 5).
+
+    Args:
+        rows: metric rows of one run, as :func:`dcgan_lib.evaluation_runs.evaluate_snapshots`
+            writes them.
+        reference: the metrics of real digits at the same sample size.
+        metrics: the fields to plot, one panel each.
+        x: ``"step"``, ``"images_seen"`` or ``"seconds"``.
+        figsize: size of the figure in inches.
+    """
+    if not rows:
+        raise ValueError("plot_metrics_over_training needs at least one row.")
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=figsize or (2.6 * len(metrics), 2.6), dpi=FIGURE_DPI
+    )
+    for ax, metric in zip(np.atleast_1d(axes), metrics):
+        ax.plot([row[x] for row in rows], [row[metric] for row in rows], marker="o", markersize=3)
+        _draw_reference(ax, reference, metric)
+        _style_metric_axis(ax, metric)
+        ax.set_xlabel(X_LABELS.get(x, x), fontsize=9)
+        ax.tick_params(labelsize=8)
+    np.atleast_1d(axes)[0].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_quality_vs_cost(
+    runs: Mapping[str, Sequence[Mapping[str, Any]]],
+    reference: EvaluationResult | None = None,
+    metric: str = "frechet_distance",
+    figsize: tuple[float, float] = (9.0, 3.2),
+) -> plt.Figure:
+    """A metric of several runs against training images seen (left) and seconds (right).
+
+    Args:
+        runs: metric rows by run name.
+        reference: the metrics of real digits, drawn dashed.
+        metric: the field to plot.
+        figsize: size of the figure in inches.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=figsize, sharey=True, dpi=FIGURE_DPI)
+    for ax, x in zip(axes, ("images_seen", "seconds")):
+        for name, rows in runs.items():
+            points = [(row[x], row[metric]) for row in rows if row[x] is not None]
+            ax.plot(*zip(*points), marker="o", markersize=4, label=name)
+        _draw_reference(ax, reference, metric)
+        _style_metric_axis(ax, metric)
+        ax.set_title("")
+        ax.set_xlabel(X_LABELS[x])
+    axes[0].set_ylabel(METRIC_LABELS.get(metric, metric))
+    axes[0].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_comparison_bars(
+    results: Mapping[str, EvaluationResult],
+    reference: EvaluationResult | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    figsize: tuple[float, float] | None = None,
+) -> plt.Figure:
+    """Bars of each metric for several generators, real data as a dashed line (chapter 5).
+
+    Args:
+        results: the metrics of each generator, by name.
+        reference: the metrics of real digits.
+        metrics: the fields to plot, one panel each.
+        figsize: size of the figure in inches.
+    """
+    names = list(results)
+    colours = [f"C{index}" for index in range(len(names))]
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=figsize or (2.6 * len(metrics), 2.7), dpi=FIGURE_DPI
+    )
+    for ax, metric in zip(np.atleast_1d(axes), metrics):
+        values = [getattr(results[name], metric) for name in names]
+        ax.bar(names, values, color=colours)
+        _draw_reference(ax, reference, metric)
+        _style_metric_axis(ax, metric)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+    np.atleast_1d(axes)[0].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_shares(
+    shares: Mapping[str, Sequence[float]],
+    reference: Sequence[float] | None = None,
+    figsize: tuple[float, float] = (8.0, 2.8),
+) -> plt.Figure:
+    """Grouped bars: the share of each digit 0-9 for several generators (chapter 5).
+
+    A dotted line marks the fair share of 10% and a dashed one the coverage
+    threshold of :data:`dcgan_lib.metrics.COVERAGE_MIN_SHARE`.
+
+    Args:
+        shares: ten shares per generator, by name.
+        reference: the shares of real digits, drawn as grey bars first.
+        figsize: size of the figure in inches.
+    """
+    groups = ({"real data": reference} if reference is not None else {}) | dict(shares)
+    width = 0.8 / len(groups)
+    digits = np.arange(NUM_CLASSES)
+    fig, ax = plt.subplots(figsize=figsize, dpi=FIGURE_DPI)
+    for index, (name, values) in enumerate(groups.items()):
+        colour = "lightgrey" if name == "real data" and reference is not None else None
+        offset = (index - (len(groups) - 1) / 2) * width
+        ax.bar(digits + offset, 100 * np.asarray(values), width, label=name, color=colour)
+    ax.axhline(100 / NUM_CLASSES, color="black", linestyle=":", linewidth=0.8)
+    ax.axhline(100 * COVERAGE_MIN_SHARE, color="black", linestyle="--", linewidth=0.8)
+    ax.set(xticks=digits, xlabel="digit (as the classifier reads it)", ylabel="share (%)")
+    ax.legend(frameon=False, fontsize=8, ncol=min(len(groups), 5))
+    fig.tight_layout()
+    return fig
+
+
+def plot_grids_side_by_side(
+    grids: Mapping[str, str | Path],
+    keep: int | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> plt.Figure:
+    """Saved sample grids (PNG files) side by side, each under its title (chapter 5).
+
+    Args:
+        grids: PNG paths by title, e.g. each run's final grid by run name.
+        keep: show only the top-left ``keep`` x ``keep`` digits of each grid.
+        figsize: size of the figure in inches; by default 1.7 inches per grid.
+    """
+    fig, axes = plt.subplots(
+        1, len(grids), figsize=figsize or (1.7 * len(grids), 2.0), dpi=FIGURE_DPI
+    )
+    for ax, (title, path) in zip(np.atleast_1d(axes), grids.items()):
+        ax.imshow(_read_grid(path, keep), cmap="gray", interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def plot_failure_gallery(
+    samples: Mapping[int, str | Path],
+    history: Sequence[Mapping[str, float]],
+    keep: int | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> plt.Figure:
+    """A failing run: its sample grids over training above its discriminator outputs (chapter 5).
+
+    Args:
+        samples: sample grid paths by step.
+        history: the run's history rows, with ``step``, ``d_real`` and ``d_fake``.
+        keep: show only the top-left ``keep`` x ``keep`` digits of each grid.
+        figsize: size of the figure in inches; by default 1.5 inches per grid.
+    """
+    steps = sorted(samples)
+    width = max(1.5 * len(steps), 6.0)
+    fig = plt.figure(figsize=figsize or (width, 1.8 + 2.2), dpi=FIGURE_DPI)
+    grid_spec = fig.add_gridspec(2, len(steps), height_ratios=(1.8, 2.2))
+    for column, step in enumerate(steps):
+        ax = fig.add_subplot(grid_spec[0, column])
+        ax.imshow(_read_grid(samples[step], keep), cmap="gray", interpolation="nearest")
+        ax.set_title(f"step {step}", fontsize=9)
+        ax.set_axis_off()
+    ax = fig.add_subplot(grid_spec[1, :])
+    history_steps = [row["step"] for row in history]
+    ax.plot(history_steps, [row["d_real"] for row in history], color="C2", label="D(x), real")
+    ax.plot(history_steps, [row["d_fake"] for row in history], color="C3", label="D(G(z)), fake")
+    ax.axhline(0.5, **_REFERENCE_STYLE)
+    ax.set(xlabel="training step", ylabel="mean output", ylim=(0, 1))
+    ax.set_xlim(0, max(steps[-1], history_steps[-1] if history_steps else 0))
+    ax.legend(frameon=False, fontsize=8, loc="center right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_rows(
+    rows: Mapping[str, np.ndarray], per_row: int = 12, scale: float = 1.6
+) -> plt.Figure:
+    """The first digits of several image sets, one titled row per set (chapter 5).
+
+    Args:
+        rows: images by title, uint8 pixels or model output in [-1, 1].
+        per_row: digits shown from each set.
+        scale: screen pixels per image pixel.
+    """
+    strips = {
+        title: tile_images(images[:per_row], columns=per_row) for title, images in rows.items()
+    }
+    height, width = next(iter(strips.values())).shape
+    inches = scale / FIGURE_DPI
+    fig, axes = plt.subplots(
+        len(rows), 1, figsize=(width * inches, len(rows) * (height * inches + 0.25)), dpi=FIGURE_DPI
+    )
+    for ax, (title, strip) in zip(np.atleast_1d(axes), strips.items()):
+        ax.imshow(strip, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,312 @@
+"""Reading a finished run (chapter 4, "Training results").
+
+Four questions about a training run, answered with NumPy alone:
+
+* Which sample grids show the progress of training? :func:`progress_steps`
+  picks them and :func:`grid_step` reads a grid's step from its file name.
+* Where did the losses go? :func:`windowed_means` averages a history over
+  windows of steps.
+* Is the generator copying its training data? :func:`nearest_neighbours` finds
+  the closest training image of each generated one, in pixel space or in any
+  feature space.
+* How long did it take? :func:`training_speed` turns the history's clock into
+  seconds per step and per epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dcgan_lib.data import steps_per_epoch, to_pixels
+
+HISTORY_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+_METRIC_HEADINGS = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
+
+_GRID_NAME = re.compile(r"step_(\d+)$")
+_QUERY_BATCH = 256
+
+
+# --- sample grids ---------------------------------------------------------------------
+
+
+def grid_step(path: str | Path) -> int:
+    """The training step of a sample grid, read from its name (``step_000200.png`` -> 200).
+
+    Raises:
+        ValueError: the name is not of the form ``step_<digits>.png``.
+    """
+    match = _GRID_NAME.fullmatch(Path(path).stem)
+    if match is None:
+        raise ValueError(f"{Path(path).name} is not a sample grid name like step_000200.png.")
+    return int(match.group(1))
+
+
+def progress_steps(available: Iterable[int], every: int, early: Sequence[int] = ()) -> list[int]:
+    """Steps to show in a progress figure: ``early`` ones, every ``every``-th, and the last.
+
+    Only steps in ``available`` are returned, sorted and without repeats, so a
+    run that stopped early or saved grids less often still gets a figure.
+    """
+    available = sorted(set(available))
+    if not available:
+        return []
+    wanted = set(early) | {step for step in available if step % every == 0} | {available[-1]}
+    return [step for step in available if step in wanted]
+
+
+# --- history --------------------------------------------------------------------------
+
+
+def windowed_means(
+    history: Sequence[Mapping[str, float]],
+    window: int,
+    metrics: Sequence[str] = HISTORY_METRICS,
+) -> list[dict[str, float]]:
+    """The mean of each metric in consecutive windows of ``window`` steps (chapter 4).
+
+    Returns:
+        One dictionary per window that has history rows, in step order, with
+        ``first_step`` and ``last_step`` (the window covers the steps after
+        ``first_step`` up to ``last_step``) and the mean of each metric.
+
+    Raises:
+        ValueError: ``window`` is not positive.
+    """
+    if window < 1:
+        raise ValueError(f"window must be positive, got {window}.")
+    groups: dict[int, list[Mapping[str, float]]] = {}
+    for row in history:
+        groups.setdefault((int(row["step"]) - 1) // window, []).append(row)
+    means = []
+    for index, rows in sorted(groups.items()):
+        summary = {"first_step": index * window, "last_step": int(rows[-1]["step"])}
+        summary.update({name: float(np.mean([row[name] for row in rows])) for name in metrics})
+        means.append(summary)
+    return means
+
+
+def format_windowed_means(means: Sequence[Mapping[str, float]]) -> str:
+    """A text table of :func:`windowed_means`: one line per window of steps."""
+    metrics = [name for name in means[0] if name not in ("first_step", "last_step")]
+    header = f"{'steps':>11}" + "".join(
+        f"{_METRIC_HEADINGS.get(name, name):>9}" for name in metrics
+    )
+    lines = [header]
+    for row in means:
+        steps = f"{row['first_step']}-{row['last_step']}"
+        lines.append(f"{steps:>11}" + "".join(f"{row[name]:9.3f}" for name in metrics))
+    return "\n".join(lines)
+
+
+def _wrap_options(command: str, width: int) -> list[str]:
+    """Split a command line into lines of at most ``width``, never inside an option.
+
+    Lines break before an option (``--name value``) or before ``&&``, which also
+    starts a new line when commands are chained.
+    """
+    lines: list[str] = []
+    for part in re.split(r" (?=--|&&)", command):
+        if part.startswith("&&"):
+            lines.append(part)
+            continue
+        if lines and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += " " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def format_record(record: Mapping[str, Any], width: int = 88) -> str:
+    """Describe how a run was made, from the ``record.json`` that ``export_run`` writes.
+
+    The command is wrapped into shell continuation lines, so it can be copied
+    into a terminal as it is printed.
+    """
+    command = " \\\n    ".join(_wrap_options(record["command"], width - 12))
+    versions = ", ".join(f"{name} {version}" for name, version in record["versions"].items())
+    seconds = record["training_seconds"]
+    hardware = record["hardware"]
+    gpus = ", ".join(hardware["gpus"]) if hardware["gpus"] else "none"
+    lines = [
+        f"command:  {command}",
+        f"steps:    {record['steps']:,} ({record['images_seen']:,} images)",
+        f"time:     {seconds:,.0f} s = {seconds / 60:.1f} min of training",
+        f"software: {versions}",
+        f"hardware: {hardware['processor']} ({hardware['machine']}), "
+        f"{hardware['cpu_cores']} CPU cores, GPUs: {gpus}",
+    ]
+    if record.get("notes"):
+        notes = f"notes:    {record['notes']}"
+        lines.append(textwrap.fill(notes, width, subsequent_indent=" " * 10))
+    return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingSpeed:
+    """How fast a run trained, from the ``seconds`` column of its history.
+
+    Attributes:
+        steps: training steps in the history.
+        total_seconds: training time up to the last row, start-up included.
+        seconds_per_step: the typical time per step: the median over the
+            logging windows after the first (see :func:`seconds_per_step`), so
+            neither the start-up (building the data pipeline, tracing the train
+            step into a graph) nor stretches when the machine was busy with
+            other work count.
+        startup_seconds: how much longer the first row took than the typical
+            rate predicts: mostly the start-up cost, paid once per run.
+        steps_per_epoch: full batches in one pass over the training images.
+        seconds_per_epoch: ``seconds_per_step * steps_per_epoch``.
+        images_per_second: real images the discriminator saw per second.
+    """
+
+    steps: int
+    total_seconds: float
+    seconds_per_step: float
+    startup_seconds: float
+    steps_per_epoch: int
+    seconds_per_epoch: float
+    images_per_second: float
+
+
+def training_speed(
+    history: Sequence[Mapping[str, float]], num_images: int, batch_size: int
+) -> TrainingSpeed:
+    """Seconds per step and per epoch of a run, from its history rows (chapter 4).
+
+    Args:
+        history: rows with ``step`` and ``seconds`` (the training time so far),
+            as :func:`dcgan_lib.callbacks.read_history` returns them.
+        num_images: size of the training set (60,000 for MNIST).
+        batch_size: images per step.
+
+    Raises:
+        ValueError: fewer than two rows, so no steady rate can be measured.
+    """
+    if len(history) < 2:
+        raise ValueError("measuring a speed needs at least two history rows.")
+    first, last = history[0], history[-1]
+    typical = float(np.median(seconds_per_step(history)[1]))
+    per_epoch = steps_per_epoch(num_images, batch_size)
+    return TrainingSpeed(
+        steps=int(last["step"]),
+        total_seconds=float(last["seconds"]),
+        seconds_per_step=typical,
+        startup_seconds=first["seconds"] - typical * first["step"],
+        steps_per_epoch=per_epoch,
+        seconds_per_epoch=typical * per_epoch,
+        images_per_second=batch_size / typical,
+    )
+
+
+def seconds_per_step(history: Sequence[Mapping[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """The time per step in each logging window: window end steps and seconds per step.
+
+    The first row is left out, since its window includes the start-up. A window
+    that took longer than its neighbours shows when the machine was busy with
+    something else.
+    """
+    steps = np.array([row["step"] for row in history], dtype=np.float64)
+    seconds = np.array([row["seconds"] for row in history], dtype=np.float64)
+    return steps[1:], np.diff(seconds) / np.diff(steps)
+
+
+# --- nearest neighbours ---------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Neighbours:
+    """The ``k`` nearest references of each query, closest first.
+
+    Attributes:
+        indices: int array (N, k), positions in the reference set.
+        distances: float array (N, k), Euclidean distances, in ascending order
+            along each row.
+    """
+
+    indices: np.ndarray
+    distances: np.ndarray
+
+
+def as_unit_pixels(images: np.ndarray) -> np.ndarray:
+    """Flatten images into rows of pixel intensities in [0, 1], shape (N, 784).
+
+    uint8 images are read as pixels in [0, 255]; float images as the generator's
+    output in [-1, 1], which is first rounded to uint8 pixels, like a saved image.
+    """
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        images = to_pixels(images)
+    return images.reshape(len(images), -1).astype(np.float64) / 255.0
+
+
+def nearest_neighbours(
+    queries: np.ndarray,
+    references: np.ndarray,
+    k: int = 1,
+    embed: Callable[[np.ndarray], np.ndarray] | None = None,
+    batch_size: int = _QUERY_BATCH,
+) -> Neighbours:
+    """Find the ``k`` references closest to each query in Euclidean distance (chapter 4).
+
+    Without ``embed`` the distance is measured between pixel intensities in
+    [0, 1] (see :func:`as_unit_pixels`): two 28 x 28 images that differ by one
+    full black-to-white pixel are 1 apart. With ``embed``, it is measured between
+    ``embed(images)``, for example a classifier's features.
+
+    All squared distances between a batch of queries and the references come
+    from one matrix product, through ``|q - r|^2 = |q|^2 - 2 q.r + |r|^2``.
+    That expansion loses a few digits when ``q`` and ``r`` are close, so the
+    distances returned are recomputed directly for the chosen neighbours: an
+    exact copy of a query is at distance exactly 0.
+
+    Args:
+        queries: images (uint8 pixels or model output in [-1, 1]), shape
+            (N, 28, 28) or (N, 28, 28, 1).
+        references: images to search, in the same formats, e.g. the training set.
+        k: neighbours per query.
+        embed: maps images as given to feature vectors (M, d); ``None`` for pixels.
+        batch_size: queries per matrix product, to bound memory (a few times
+            ``4 * batch_size * len(references)`` bytes).
+
+    Returns:
+        The neighbours' indices and distances, each of shape (N, k).
+
+    Raises:
+        ValueError: ``k`` is not between 1 and the number of references.
+    """
+    if embed is None:
+        query_vectors, reference_vectors = as_unit_pixels(queries), as_unit_pixels(references)
+    else:
+        query_vectors = np.asarray(embed(queries), dtype=np.float64)
+        reference_vectors = np.asarray(embed(references), dtype=np.float64)
+    if not 1 <= k <= len(reference_vectors):
+        raise ValueError(f"k must be between 1 and {len(reference_vectors)}, got {k}.")
+    # float32 halves the cost of the big product; the winners' distances are exact anyway.
+    references32 = reference_vectors.astype(np.float32)
+    reference_norms = np.einsum("ij,ij->i", references32, references32)
+    indices = np.empty((len(query_vectors), k), dtype=np.int64)
+    for start in range(0, len(query_vectors), batch_size):
+        batch = query_vectors[start : start + batch_size].astype(np.float32)
+        squared = reference_norms[np.newaxis, :] - 2.0 * batch @ references32.T
+        # |q|^2 is the same for every reference of a query, so it cannot change the order.
+        if k < len(reference_vectors):
+            candidates = np.argpartition(squared, k - 1, axis=1)[:, :k]
+        else:
+            candidates = np.tile(np.arange(k), (len(batch), 1))
+        order = np.take_along_axis(squared, candidates, axis=1).argsort(axis=1, kind="stable")
+        indices[start : start + len(batch)] = np.take_along_axis(candidates, order, axis=1)
+    differences = query_vectors[:, np.newaxis, :] - reference_vectors[indices]
+    distances = np.sqrt(np.einsum("nkd,nkd->nk", differences, differences))
+    # Re-sort by the exact distances, in case float32 swapped two near-ties.
+    order = distances.argsort(axis=1, kind="stable")
+    return Neighbours(
+        np.take_along_axis(indices, order, axis=1), np.take_along_axis(distances, order, axis=1)
+    )
