@@ -4,7 +4,8 @@ Every chapter of the book imports it; each function's docstring names the
 chapter that explains it. The most used names are available from here:
 
 >>> import dcgan_lib
->>> generator = dcgan_lib.build_generator()
+>>> generator = dcgan_lib.build_generator()          # untrained
+>>> trained = dcgan_lib.load_pretrained_generator()  # the book's reference run
 """
 
 from dcgan_lib import _runtime  # noqa: F401  (configures TensorFlow before anything else)
@@ -23,6 +24,7 @@ from dcgan_lib.errors import (
     TrainingDivergedError,
 )
 from dcgan_lib.models import build_discriminator, build_generator
+from dcgan_lib.pretrained import load_pretrained_generator
 from dcgan_lib.run import load_generator, train
 from dcgan_lib.settings import short_run
 from dcgan_lib.training import DCGAN
@@ -39,6 +41,7 @@ __all__ = [
     "build_discriminator",
     "build_generator",
     "load_generator",
+    "load_pretrained_generator",
     "load_mnist",
     "load_mnist_sample",
     "make_dataset",
