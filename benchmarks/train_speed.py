@@ -25,51 +25,13 @@ import json
 import platform
 import statistics
 import time
-from collections.abc import Callable
 
-import numpy as np
+from contenders import BlogContender, LibraryContender, TutorialContender
 
 from dcgan_lib.config import TrainConfig
-from dcgan_lib.data import load_mnist, load_mnist_sample, make_dataset, to_model_range
-from dcgan_lib.original import BlogDCGAN, TutorialLoop
-from dcgan_lib.run import build_gan
+from dcgan_lib.data import load_mnist, load_mnist_sample
 
 GFLOP_PER_IMAGE = 0.452
-
-
-def blog_contender(images: np.ndarray) -> tuple[int, Callable[[int], None]]:
-    blog = BlogDCGAN(freeze_idiom=False, probability_loss=False, seed=0)
-    scaled = np.asarray(to_model_range(images))
-    rng = np.random.default_rng(0)
-    batch_size = 32
-
-    def run(iterations: int) -> None:
-        for _ in range(iterations):
-            blog.train_iteration(scaled[rng.integers(0, len(scaled), batch_size // 2)])
-
-    return batch_size, run
-
-
-def tutorial_contender(images: np.ndarray) -> tuple[int, Callable[[int], None]]:
-    loop = TutorialLoop(seed=0)
-    batches = iter(loop.make_dataset(images).repeat())
-
-    def run(steps: int) -> None:
-        for _ in range(steps):
-            loop.train_step(next(batches))
-
-    return loop.batch_size, run
-
-
-def dcgan_lib_contender(images: np.ndarray, config: TrainConfig):
-    gan = build_gan(config)
-
-    def run(steps: int) -> None:
-        start = gan.step
-        dataset = make_dataset(images, config.batch_size, start_step=start, num_steps=steps)
-        gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-
-    return config.batch_size, run
 
 
 def main() -> None:
@@ -83,26 +45,22 @@ def main() -> None:
     (images, _), _ = load_mnist(args.data) if args.data else load_mnist_sample()
     defaults = TrainConfig()
     contenders = {
-        "blog loop (batch 32)": blog_contender(images),
-        "tutorial loop (batch 256)": tutorial_contender(images),
-        f"dcgan_lib fit (default, batch {defaults.batch_size})": dcgan_lib_contender(
-            images, defaults
-        ),
-        "dcgan_lib fit (batch 32)": dcgan_lib_contender(images, defaults.replace(batch_size=32)),
-        "dcgan_lib fit (batch 256)": dcgan_lib_contender(
-            images, defaults.replace(batch_size=256)
-        ),
+        "blog loop (batch 32)": BlogContender(images),
+        "tutorial loop (batch 256)": TutorialContender(images),
+        f"dcgan_lib fit (default, batch {defaults.batch_size})": LibraryContender(images, defaults),
+        "dcgan_lib fit (batch 32)": LibraryContender(images, defaults.replace(batch_size=32)),
+        "dcgan_lib fit (batch 256)": LibraryContender(images, defaults.replace(batch_size=256)),
     }
-    for batch_size, run in contenders.values():  # warm-up: tracing, first allocations
-        run(max(2, 512 // batch_size))
+    for contender in contenders.values():  # warm-up: tracing, first allocations
+        contender.run(max(2, 512 // contender.batch_size))
 
     rates: dict[str, list[float]] = {name: [] for name in contenders}
     for round_number in range(1, args.rounds + 1):
-        for name, (batch_size, run) in contenders.items():
-            steps = max(1, args.images // batch_size)
+        for name, contender in contenders.items():
+            steps = max(1, args.images // contender.batch_size)
             started = time.perf_counter()
-            run(steps)
-            rates[name].append(steps * batch_size / (time.perf_counter() - started))
+            contender.run(steps)
+            rates[name].append(steps * contender.batch_size / (time.perf_counter() - started))
         print(f"round {round_number}/{args.rounds} done", flush=True)
 
     medians = {name: statistics.median(values) for name, values in rates.items()}

@@ -283,3 +283,43 @@ def plot_image_rows(
         ax.set_axis_off()
     fig.tight_layout()
     return fig
+
+
+def plot_time_to_quality(
+    report: Mapping[str, Any], figsize: tuple[float, float] = (9.0, 3.2)
+) -> plt.Figure:
+    """Quality against seconds of training for several loops (chapter 5).
+
+    Left: the Fréchet distance (log scale), with the real-data value dashed and the
+    "clearly good digits" limit dotted. Right: the share of the rarest digit, with the
+    target's minimum share dotted. A loop meets the target where both of its curves
+    are on the good side of their dotted lines.
+
+    Args:
+        report: a report of ``benchmarks/time_to_quality.py``, as
+            :func:`dcgan_lib.time_to_quality.load_report` reads it.
+        figsize: size of the figure in inches.
+    """
+    target = report["target"]
+    fig, (fd_ax, share_ax) = plt.subplots(1, 2, figsize=figsize, dpi=FIGURE_DPI)
+    for name, contender in report["contenders"].items():
+        rows = contender["rows"]
+        seconds = [row["seconds"] for row in rows]
+        fd_ax.plot(seconds, [row["frechet_distance"] for row in rows], marker="o", ms=3, label=name)
+        rarest = [100 * min(row["class_shares"]) for row in rows]
+        share_ax.plot(seconds, rarest, marker="o", ms=3, label=name)
+    fd_ax.axhline(target["reference_frechet_distance"], label="real data", **_REFERENCE_STYLE)
+    fd_ax.axhline(
+        target["max_frechet_distance"],
+        color="black",
+        linestyle=":",
+        linewidth=1.0,
+        label="target",
+    )
+    fd_ax.set_yscale("log")
+    fd_ax.set(xlabel=X_LABELS["seconds"], ylabel=METRIC_LABELS["frechet_distance"])
+    share_ax.axhline(100 * target["min_class_share"], color="black", linestyle=":", linewidth=1.0)
+    share_ax.set(xlabel=X_LABELS["seconds"], ylabel="rarest digit's share (%) ↑", ylim=(0, 10.5))
+    fd_ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,166 @@
+"""Seconds of training until each loop draws clearly good digits.
+
+Trains several loops on the book's architecture side by side, in one process, in
+interleaved rounds: in every round each loop trains for ``--interval`` seconds of
+wall-clock time, then its generator is evaluated with the package's metrics (5,000
+digits against 5,000 MNIST test digits; evaluation time is not counted as training).
+A loop stops once it meets the "clearly good digits" target of
+:mod:`dcgan_lib.time_to_quality` or has trained for ``--budget`` seconds.
+
+The loops:
+
+* ``blog``: the original blog's loop and settings (``train_on_batch``, Adam 2e-4 with
+  beta_1 0.9, batch 32 with half-batch discriminator updates), its Keras 3 bugs fixed;
+* ``tutorial``: the TensorFlow tutorial's loop and settings (Adam 1e-4, batch 256);
+* ``dcgan_lib``: ``DCGAN.fit`` with the package's default ``TrainConfig``;
+* any ``--config NAME=FIELD=VALUE,...``: ``DCGAN.fit`` with the defaults changed.
+
+    python benchmarks/time_to_quality.py --data mnist.npz --json time_to_quality.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from contenders import BlogContender, Contender, LibraryContender, TutorialContender
+
+import dcgan_lib
+from dcgan_lib._runtime import keras, tf
+from dcgan_lib.config import TrainConfig
+from dcgan_lib.data import load_mnist
+from dcgan_lib.metrics import evaluate_generator, reference_metrics
+from dcgan_lib.time_to_quality import FD_FACTOR, MIN_CLASS_SHARE, QualityTarget
+
+NUM_SAMPLES = 5000
+DESCRIPTIONS = {
+    "dcgan_lib": "dcgan_lib's DCGAN.fit at its default TrainConfig",
+    "blog": "the original blog's train_on_batch loop and settings, Keras 3 bugs fixed",
+    "tutorial": "the TensorFlow tutorial's tf.function loop and settings",
+}
+
+
+def parse_config(text: str) -> tuple[str, TrainConfig]:
+    """``NAME=FIELD=VALUE,FIELD=VALUE`` -> (NAME, TrainConfig with those fields)."""
+    name, _, fields = text.partition("=")
+    changes = {}
+    for item in filter(None, fields.split(",")):
+        field, _, value = item.partition("=")
+        default = getattr(TrainConfig(), field)
+        changes[field] = type(default)(value) if not isinstance(default, bool) else value == "1"
+    return name, TrainConfig().replace(**changes)
+
+
+def cpu_name() -> str:
+    """The processor's model name, and whether it has AVX-512 (what the convolutions use)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    names = [line.split(":", 1)[1].strip() for line in info.splitlines() if "model name" in line]
+    vectors = "AVX-512" if "avx512f" in info else "AVX2" if "avx2" in info else "no AVX2"
+    return f"{names[0] if names else platform.machine()}, {vectors}"
+
+
+def environment() -> dict[str, str | int]:
+    return {
+        "processor": cpu_name(),
+        "cpu_cores": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "dcgan_lib": dcgan_lib.__version__,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True, help="MNIST mnist.npz")
+    parser.add_argument("--interval", type=float, default=60.0, help="training seconds per round")
+    parser.add_argument("--budget", type=float, default=1200.0, help="training seconds per loop")
+    parser.add_argument(
+        "--loops", default="dcgan_lib,blog,tutorial", help="comma-separated built-in loops"
+    )
+    parser.add_argument("--config", action="append", default=[], help="NAME=FIELD=VALUE,...")
+    parser.add_argument("--json", required=True, help="write the report here (after every round)")
+    args = parser.parse_args()
+
+    (images, _), _ = load_mnist(args.data)
+    reference = reference_metrics(NUM_SAMPLES, data=args.data)
+    target = QualityTarget.from_reference(reference)
+
+    builders = {
+        "dcgan_lib": lambda: LibraryContender(images, TrainConfig()),
+        "blog": lambda: BlogContender(images),
+        "tutorial": lambda: TutorialContender(images),
+    }
+    contenders: dict[str, Contender] = {
+        name: builders[name]() for name in filter(None, args.loops.split(","))
+    }
+    for text in args.config:
+        name, config = parse_config(text)
+        contenders[name] = LibraryContender(images, config)
+
+    report = {
+        "description": __doc__.split("\n")[0],
+        "command": "python benchmarks/time_to_quality.py " + " ".join(_quoted_args()),
+        "environment": environment(),
+        "target": {
+            "fd_factor": FD_FACTOR,
+            "reference_frechet_distance": reference.frechet_distance,
+            "max_frechet_distance": target.max_frechet_distance,
+            "min_class_share": MIN_CLASS_SHARE,
+            "num_samples": NUM_SAMPLES,
+        },
+        "contenders": {
+            name: {
+                "description": DESCRIPTIONS.get(name, f"dcgan_lib's DCGAN.fit, {name}"),
+                "batch_size": contender.batch_size,
+                "config": getattr(contender, "config", None) and contender.config.to_dict(),
+                "rows": [],
+            }
+            for name, contender in contenders.items()
+        },
+    }
+    seconds = dict.fromkeys(contenders, 0.0)
+    active = list(contenders)
+    while active:
+        for name in list(active):
+            contender = contenders[name]
+            seconds[name] += contender.train_for(args.interval)
+            result = evaluate_generator(contender.generator, NUM_SAMPLES, data=args.data)
+            row = {
+                "seconds": round(seconds[name], 1),
+                "images_seen": contender.images_seen,
+                **result.to_dict(),
+            }
+            report["contenders"][name]["rows"].append(row)
+            print(
+                f"{name:<12} {row['seconds']:7.0f} s {row['images_seen']:>9,} images  "
+                f"FD {row['frechet_distance']:7.2f}  min share {min(row['class_shares']):.3f}",
+                flush=True,
+            )
+            if target.met_by(result) or seconds[name] >= args.budget:
+                active.remove(name)
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+    report["date"] = time.strftime("%Y-%m-%d")
+    Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+
+
+def _quoted_args() -> list[str]:
+    """The command line, with the data file named without its directory (a local detail)."""
+    args = sys.argv[1:]
+    for index, arg in enumerate(args[:-1]):
+        if arg == "--data":
+            args[index + 1] = Path(args[index + 1]).name
+    return [shlex.quote(arg) for arg in args]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""How long training takes to draw clearly good digits (chapter 5, "Quality against the clock").
+
+Images per second say how fast a loop runs; readers feel something else: how many
+seconds pass before the digits are good. This module fixes what "clearly good" means,
+in the package's own metrics, and reads the measurements that
+``benchmarks/time_to_quality.py`` makes of several training loops:
+
+* the Fréchet distance of the classifier's features is at most
+  :data:`FD_FACTOR` times the real-data reference (training digits against test
+  digits at the same sample size), and
+* every digit makes up at least :data:`MIN_CLASS_SHARE` of the samples (no class
+  missing or starved: a uniform share would be 10%).
+
+Both conditions are needed: a generator that draws only perfect 1s has a low
+distance to the 1s but misses nine classes, and one that covers every class with
+blurry strokes has fair shares and a high distance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dcgan_lib.metrics import EvaluationResult
+
+FD_FACTOR = 3.0
+"""A generated set counts as clearly good within this multiple of the real-data distance."""
+MIN_CLASS_SHARE = 0.06
+"""... and when every digit is at least this share of its samples."""
+REPORT_FILE = "time_to_quality.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class QualityTarget:
+    """The "clearly good digits" threshold, as numbers.
+
+    Attributes:
+        max_frechet_distance: the highest Fréchet distance that passes.
+        min_class_share: the smallest share of any digit that passes.
+    """
+
+    max_frechet_distance: float
+    min_class_share: float = MIN_CLASS_SHARE
+
+    @classmethod
+    def from_reference(
+        cls,
+        reference: EvaluationResult,
+        factor: float = FD_FACTOR,
+        min_class_share: float = MIN_CLASS_SHARE,
+    ) -> QualityTarget:
+        """The target ``factor`` times the real-data Fréchet distance of ``reference``."""
+        if factor <= 0:
+            raise ValueError(f"factor must be positive, got {factor!r}.")
+        return cls(factor * reference.frechet_distance, min_class_share)
+
+    def met_by(self, values: EvaluationResult | Mapping[str, Any]) -> bool:
+        """Whether one measurement (a result or a metric row) passes both conditions."""
+        if isinstance(values, EvaluationResult):
+            values = values.to_dict()
+        return (
+            values["frechet_distance"] <= self.max_frechet_distance
+            and min(values["class_shares"]) >= self.min_class_share
+        )
+
+
+def first_time_met(
+    rows: Sequence[Mapping[str, Any]], target: QualityTarget, x: str = "seconds"
+) -> float | None:
+    """The first value of ``x`` (training seconds by default) at which ``target`` is met.
+
+    Args:
+        rows: metric rows in training order, each with ``x``, ``frechet_distance`` and
+            ``class_shares``.
+        target: the threshold.
+        x: the column to report, such as ``"seconds"`` or ``"images_seen"``.
+
+    Returns:
+        The value, or ``None`` if no row meets the target.
+    """
+    for row in rows:
+        if target.met_by(row):
+            return row[x]
+    return None
+
+
+def first_time_below(
+    rows: Sequence[Mapping[str, Any]], max_frechet_distance: float, x: str = "seconds"
+) -> float | None:
+    """The first value of ``x`` at which the Fréchet distance is at most the given value."""
+    for row in rows:
+        if row["frechet_distance"] <= max_frechet_distance:
+            return row[x]
+    return None
+
+
+def report_path() -> Path:
+    """Where the package keeps the measured report."""
+    return Path(__file__).parent / "assets" / REPORT_FILE
+
+
+def load_report(path: str | Path | None = None) -> dict[str, Any]:
+    """The report ``benchmarks/time_to_quality.py`` wrote (the shipped one by default).
+
+    It holds ``target`` (the threshold and the real-data distance it came from),
+    ``environment`` (hardware and versions), ``command`` and ``contenders``: for each
+    training loop its ``description``, ``batch_size`` and metric ``rows`` with
+    ``seconds`` of training (evaluation excluded) and ``images_seen``.
+    """
+    path = Path(path) if path is not None else report_path()
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"no time-to-quality report at {path}") from error
+
+
+def target_of(report: Mapping[str, Any]) -> QualityTarget:
+    """The threshold a report was measured against."""
+    target = report["target"]
+    return QualityTarget(target["max_frechet_distance"], target["min_class_share"])
+
+
+def summary_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per training loop: its speed, the best distance reached, and time to the target.
+
+    ``images_per_second`` is the loop's average speed over the whole measurement;
+    ``seconds_to_target`` is ``None`` for a loop that never met the target within
+    ``seconds_trained``.
+    """
+    target = target_of(report)
+    rows = []
+    for name, contender in report["contenders"].items():
+        measured = contender["rows"]
+        best = min(measured, key=lambda row: row["frechet_distance"])
+        rows.append(
+            {
+                "name": name,
+                "seconds_trained": measured[-1]["seconds"],
+                "images_seen": measured[-1]["images_seen"],
+                "images_per_second": measured[-1]["images_seen"] / measured[-1]["seconds"],
+                "best_frechet_distance": best["frechet_distance"],
+                "best_at_seconds": best["seconds"],
+                "seconds_to_target": first_time_met(measured, target),
+            }
+        )
+    return rows
+
+
+def format_summary(report: Mapping[str, Any]) -> str:
+    """:func:`summary_rows` as a plain-text table."""
+    header = ("loop", "trained (s)", "images", "images/s", "best FD", "at (s)", "to target (s)")
+    lines = [header]
+    for row in summary_rows(report):
+        reached = row["seconds_to_target"]
+        lines.append(
+            (
+                row["name"],
+                f"{row['seconds_trained']:.0f}",
+                f"{row['images_seen']:,}",
+                f"{row['images_per_second']:.0f}",
+                f"{row['best_frechet_distance']:.1f}",
+                f"{row['best_at_seconds']:.0f}",
+                "not reached" if reached is None else f"{reached:.0f}",
+            )
+        )
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(line, widths))
+        )
+        for line in lines
+    )
+
+
+def format_times_below(report: Mapping[str, Any], levels: Sequence[float]) -> str:
+    """Seconds each loop took to bring the Fréchet distance to each level, as a table.
+
+    A dash marks a level the loop did not reach while it was measured.
+    """
+    names = list(report["contenders"])
+    lines = [("FD at most", *names)]
+    for level in levels:
+        cells = []
+        for name in names:
+            seconds = first_time_below(report["contenders"][name]["rows"], level)
+            cells.append("-" if seconds is None else f"{seconds:.0f} s")
+        lines.append((f"{level:g}", *cells))
+    widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))]
+    return "\n".join(
+        "  ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in lines
+    )

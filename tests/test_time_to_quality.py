@@ -1,0 +1,159 @@
+"""The "clearly good digits" target and the time-to-quality report (dcgan_lib.time_to_quality)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dcgan_lib.data import load_mnist_sample
+from dcgan_lib.metrics import EvaluationResult
+from dcgan_lib.time_to_quality import (
+    FD_FACTOR,
+    MIN_CLASS_SHARE,
+    QualityTarget,
+    first_time_below,
+    first_time_met,
+    format_summary,
+    format_times_below,
+    load_report,
+    report_path,
+    summary_rows,
+    target_of,
+)
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def result(fd: float, shares: list[float]) -> EvaluationResult:
+    return EvaluationResult(
+        frechet_distance=fd,
+        inception_score=5.0,
+        precision=0.5,
+        recall=0.5,
+        classes_covered=sum(share >= 0.02 for share in shares),
+        class_total_variation=0.5 * sum(abs(share - 0.1) for share in shares),
+        class_shares=tuple(shares),
+        num_samples=100,
+        num_real=100,
+        k=3,
+    )
+
+
+UNIFORM = [0.1] * 10
+ONE_STARVED = [0.05] + [0.95 / 9] * 9
+
+
+def row(seconds: float, fd: float, shares: list[float]) -> dict:
+    return {"seconds": seconds, "images_seen": int(seconds * 100), **result(fd, shares).to_dict()}
+
+
+def test_target_scales_the_real_data_distance() -> None:
+    target = QualityTarget.from_reference(result(1.5, UNIFORM))
+    assert target.max_frechet_distance == pytest.approx(FD_FACTOR * 1.5)
+    assert target.min_class_share == MIN_CLASS_SHARE
+    with pytest.raises(ValueError, match="factor"):
+        QualityTarget.from_reference(result(1.5, UNIFORM), factor=0)
+
+
+def test_target_needs_both_a_low_distance_and_every_digit() -> None:
+    target = QualityTarget(max_frechet_distance=4.0, min_class_share=0.06)
+    assert target.met_by(result(4.0, UNIFORM))
+    assert not target.met_by(result(4.01, UNIFORM))  # distance too high
+    assert not target.met_by(result(1.0, ONE_STARVED))  # one digit below 6%
+    assert target.met_by(row(10, 3.0, UNIFORM))  # metric rows work as well as results
+
+
+def test_first_time_met_returns_the_first_passing_row() -> None:
+    target = QualityTarget(4.0)
+    rows = [row(60, 50.0, UNIFORM), row(120, 3.0, ONE_STARVED), row(180, 3.5, UNIFORM)]
+    assert first_time_met(rows, target) == 180
+    assert first_time_met(rows, target, x="images_seen") == 18000
+    assert first_time_met(rows[:2], target) is None
+    assert first_time_below(rows, 10.0) == 120
+    assert first_time_below(rows, 1.0) is None
+
+
+def synthetic_report() -> dict:
+    return {
+        "target": {"max_frechet_distance": 4.0, "min_class_share": 0.06},
+        "contenders": {
+            "fast": {"rows": [row(60, 20.0, UNIFORM), row(120, 3.9, UNIFORM)]},
+            "slow": {"rows": [row(60, 90.0, UNIFORM), row(120, 40.0, UNIFORM)]},
+        },
+    }
+
+
+def test_summary_reports_time_to_target_and_best_distance() -> None:
+    report = synthetic_report()
+    assert target_of(report) == QualityTarget(4.0, 0.06)
+    fast, slow = summary_rows(report)
+    assert (fast["seconds_to_target"], fast["best_frechet_distance"]) == (120, 3.9)
+    assert slow["seconds_to_target"] is None
+    assert slow["best_frechet_distance"] == 40.0
+    assert fast["images_per_second"] == pytest.approx(100)  # row() sees 100 images a second
+    table = format_summary(report)
+    assert "not reached" in table.splitlines()[2]
+    assert table.splitlines()[1].split()[-1] == "120"
+
+
+def test_times_below_each_level() -> None:
+    lines = format_times_below(synthetic_report(), [50, 10]).splitlines()
+    assert lines[0].split() == ["FD", "at", "most", "fast", "slow"]
+    assert lines[1].split() == ["50", "60", "s", "120", "s"]
+    assert lines[2].split() == ["10", "120", "s", "-"]
+
+
+def test_load_report_reads_a_written_report(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(synthetic_report()))
+    assert load_report(path) == synthetic_report()
+    with pytest.raises(FileNotFoundError, match="no time-to-quality report"):
+        load_report(tmp_path / "missing.json")
+
+
+def test_shipped_report_is_consistent() -> None:
+    report = load_report()
+    assert report_path().exists()
+    target = report["target"]
+    assert target["max_frechet_distance"] == pytest.approx(
+        target["fd_factor"] * target["reference_frechet_distance"]
+    )
+    assert {"dcgan_lib", "blog", "tutorial"} <= set(report["contenders"])
+    for contender in report["contenders"].values():
+        seconds = [r["seconds"] for r in contender["rows"]]
+        assert seconds == sorted(seconds) and len(seconds) >= 2
+        for measured in contender["rows"]:
+            assert len(measured["class_shares"]) == 10
+            assert np.isclose(sum(measured["class_shares"]), 1.0)
+
+
+@pytest.fixture
+def contenders_module(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import contenders
+
+    yield contenders
+    sys.modules.pop("contenders", None)
+
+
+def test_benchmark_loops_train_for_a_time_and_count_images(contenders_module) -> None:
+    from dcgan_lib.config import TrainConfig
+
+    (images, _), _ = load_mnist_sample()
+    loops = [
+        contenders_module.BlogContender(images),
+        contenders_module.TutorialContender(images[:512]),
+        contenders_module.LibraryContender(images, TrainConfig(batch_size=16)),
+    ]
+    for loop in loops:
+        before = [w.copy() for w in loop.generator.get_weights()]
+        spent = loop.train_for(0.5)
+        assert spent >= 0.5
+        assert loop.images_seen > 0 and loop.images_seen % loop.batch_size == 0
+        after = loop.generator.get_weights()
+        assert any(not np.array_equal(a, b) for a, b in zip(before, after))
+        loop.run(1)  # the throughput benchmark's entry point
