@@ -35,10 +35,12 @@ import dcgan_lib
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist
+from dcgan_lib.errors import ConfigError
 from dcgan_lib.metrics import evaluate_generator, reference_metrics
 from dcgan_lib.time_to_quality import FD_FACTOR, MIN_CLASS_SHARE, QualityTarget
 
 NUM_SAMPLES = 5000
+BUILT_IN_LOOPS = ("dcgan_lib", "blog", "tutorial")
 DESCRIPTIONS = {
     "dcgan_lib": "dcgan_lib's DCGAN.fit at its default TrainConfig",
     "blog": "the original blog's train_on_batch loop and settings, Keras 3 bugs fixed",
@@ -47,14 +49,42 @@ DESCRIPTIONS = {
 
 
 def parse_config(text: str) -> tuple[str, TrainConfig]:
-    """``NAME=FIELD=VALUE,FIELD=VALUE`` -> (NAME, TrainConfig with those fields)."""
+    """``NAME=FIELD=VALUE,FIELD=VALUE`` -> (NAME, TrainConfig with those fields changed).
+
+    Raises:
+        argparse.ArgumentTypeError: no name, an unknown field or a value of the wrong type.
+    """
     name, _, fields = text.partition("=")
-    changes = {}
+    if not name:
+        raise argparse.ArgumentTypeError(f"{text!r} has no name; write NAME=FIELD=VALUE,...")
+    defaults = TrainConfig().to_dict()
+    changes: dict[str, object] = {}
     for item in filter(None, fields.split(",")):
         field, _, value = item.partition("=")
-        default = getattr(TrainConfig(), field)
-        changes[field] = type(default)(value) if not isinstance(default, bool) else value == "1"
-    return name, TrainConfig().replace(**changes)
+        if field not in defaults:
+            known = ", ".join(defaults)
+            raise argparse.ArgumentTypeError(f"unknown TrainConfig field {field!r} ({known})")
+        kind = type(defaults[field])
+        try:
+            changes[field] = value in ("1", "true", "True") if kind is bool else kind(value)
+        except ValueError:
+            wanted = {int: "an integer", float: "a number"}.get(kind, kind.__name__)
+            raise argparse.ArgumentTypeError(f"{field} must be {wanted}, got {value!r}") from None
+    try:
+        return name, TrainConfig().replace(**changes)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def parse_loops(text: str) -> list[str]:
+    """``"dcgan_lib,blog"`` -> ``["dcgan_lib", "blog"]``, checking every name."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BUILT_IN_LOOPS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown loop {unknown[0]!r}; choose from {', '.join(BUILT_IN_LOOPS)}"
+        )
+    return names
 
 
 def cpu_name() -> str:
@@ -83,11 +113,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="MNIST mnist.npz")
     parser.add_argument("--interval", type=float, default=60.0, help="training seconds per round")
-    parser.add_argument("--budget", type=float, default=1200.0, help="training seconds per loop")
+    parser.add_argument("--budget", type=float, default=600.0, help="training seconds per loop")
     parser.add_argument(
-        "--loops", default="dcgan_lib,blog,tutorial", help="comma-separated built-in loops"
+        "--loops",
+        type=parse_loops,
+        default="dcgan_lib,blog,tutorial",
+        help=f"comma-separated, from {', '.join(BUILT_IN_LOOPS)}; empty for none",
     )
-    parser.add_argument("--config", action="append", default=[], help="NAME=FIELD=VALUE,...")
+    parser.add_argument(
+        "--config",
+        type=parse_config,
+        action="append",
+        default=[],
+        help="NAME=FIELD=VALUE,...: DCGAN.fit with these TrainConfig fields changed",
+    )
     parser.add_argument("--json", required=True, help="write the report here (after every round)")
     args = parser.parse_args()
 
@@ -100,11 +139,8 @@ def main() -> None:
         "blog": lambda: BlogContender(images),
         "tutorial": lambda: TutorialContender(images),
     }
-    contenders: dict[str, Contender] = {
-        name: builders[name]() for name in filter(None, args.loops.split(","))
-    }
-    for text in args.config:
-        name, config = parse_config(text)
+    contenders: dict[str, Contender] = {name: builders[name]() for name in args.loops}
+    for name, config in args.config:
         contenders[name] = LibraryContender(images, config)
 
     report = {

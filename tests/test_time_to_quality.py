@@ -140,6 +140,35 @@ def contenders_module(monkeypatch: pytest.MonkeyPatch):
     sys.modules.pop("contenders", None)
 
 
+@pytest.fixture
+def race_script(contenders_module):
+    import time_to_quality
+
+    yield time_to_quality
+    sys.modules.pop("time_to_quality", None)
+
+
+def test_race_options_are_parsed_and_checked(race_script) -> None:
+    import argparse
+
+    name, config = race_script.parse_config("fast=batch_size=64,d_learning_rate=4e-4,jit_compile=1")
+    assert name == "fast"
+    assert (config.batch_size, config.d_learning_rate, config.jit_compile) == (64, 4e-4, True)
+    assert race_script.parse_loops("blog, tutorial") == ["blog", "tutorial"]
+    assert race_script.parse_loops("") == []
+    bad = {
+        "=batch_size=64": "no name",
+        "x=batch=64": "unknown TrainConfig field 'batch'",
+        "x=batch_size=big": "batch_size must be an integer, got 'big'",
+        "x=batch_size=0": "batch_size must be a positive integer",
+    }
+    for text, message in bad.items():
+        with pytest.raises(argparse.ArgumentTypeError, match=message):
+            race_script.parse_config(text)
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown loop 'keras'"):
+        race_script.parse_loops("blog,keras")
+
+
 def test_benchmark_loops_train_for_a_time_and_count_images(contenders_module) -> None:
     from dcgan_lib.config import TrainConfig
 
