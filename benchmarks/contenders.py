@@ -120,7 +120,9 @@ class LibraryContender(Contender):
         )
 
     def _steps(self, steps: int) -> None:
-        self.gan.fit(self._dataset(steps), epochs=1, steps_per_epoch=steps, verbose=0)
+        self.gan.fit(
+            self._dataset(steps), epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False
+        )
 
     def train_for(self, seconds: float, chunk: int = 1) -> float:
         # One fit call per interval, as a reader's run makes: no per-chunk set-up cost.
@@ -133,6 +135,7 @@ class LibraryContender(Contender):
             epochs=1,
             steps_per_epoch=longest,
             verbose=0,
+            shuffle=False,  # the dataset is already shuffled, step by step
             callbacks=[stop],
         )
         self.steps_done += self.gan.step - first_step
