@@ -35,7 +35,7 @@ import dcgan_lib
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist
-from dcgan_lib.errors import ConfigError
+from dcgan_lib.errors import ConfigError, DCGANError
 from dcgan_lib.metrics import evaluate_generator, reference_metrics
 from dcgan_lib.time_to_quality import FD_FACTOR, MIN_CLASS_SHARE, QualityTarget
 
@@ -199,4 +199,7 @@ def _quoted_args() -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DCGANError as error:  # bad input: one clear line, not a traceback
+        sys.exit(f"error: {error}")

@@ -186,3 +186,27 @@ def test_benchmark_loops_train_for_a_time_and_count_images(contenders_module) ->
         after = loop.generator.get_weights()
         assert any(not np.array_equal(a, b) for a, b in zip(before, after))
         loop.run(1)  # the throughput benchmark's entry point
+
+
+def test_race_script_reports_a_missing_data_file_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "time_to_quality.py"),
+            "--data",
+            str(tmp_path / "missing.npz"),
+            "--json",
+            str(tmp_path / "report.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines() == [
+        f"error: MNIST file not found: {tmp_path / 'missing.npz'}. Check the path, or unset "
+        "DCGAN_MNIST_PATH to let Keras download MNIST."
+    ]
+    assert not (tmp_path / "report.json").exists()
