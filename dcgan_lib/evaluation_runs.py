@@ -385,8 +385,13 @@ def shipped_reference(
     )
 
 
-def _table(lines: list[tuple[str, ...]], rules_before: Sequence[int] = ()) -> list[str]:
-    """Align rows of cells: the first column left, the others right; a rule under the header."""
+def align_table(lines: Sequence[tuple[str, ...]], rules_before: Sequence[int] = ()) -> list[str]:
+    """Align rows of cells: the first column left, the others right; a rule under the header.
+
+    Args:
+        lines: the header, then one tuple of cells per row.
+        rules_before: more rows to draw a rule above, by index in ``lines``.
+    """
     widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))]
     text = [
         "  ".join(
@@ -432,7 +437,7 @@ def format_results(
     if reference is not None:
         lines.append(("real data", *_metric_cells(reference)))
     rules = [len(lines) - 1] if reference is not None else []
-    return "\n".join([*_table(lines, rules), _LEGEND])
+    return "\n".join([*align_table(lines, rules), _LEGEND])
 
 
 def format_metric_rows(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -443,7 +448,7 @@ def format_metric_rows(rows: Sequence[Mapping[str, Any]]) -> str:
         lines.append(
             (str(row["step"]), f"{row['images_seen']:,}", seconds, *_metric_cells(as_result(row)))
         )
-    return "\n".join(_table(lines))
+    return "\n".join(align_table(lines))
 
 
 def format_comparison_table(
@@ -465,7 +470,7 @@ def format_comparison_table(
     if reference is not None:
         lines.append(("real data", *["-"] * 6, *_metric_cells(reference)))
     rules = [len(lines) - 1] if reference is not None else []
-    return "\n".join([*_table(lines, rules), _LEGEND])
+    return "\n".join([*align_table(lines, rules), _LEGEND])
 
 
 # --- Command line -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from dcgan_lib.evaluation_runs import align_table
 from dcgan_lib.metrics import EvaluationResult
 
 FD_FACTOR = 3.0
@@ -166,14 +167,7 @@ def format_summary(report: Mapping[str, Any]) -> str:
                 "not reached" if reached is None else f"{reached:.0f}",
             )
         )
-    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
-    return "\n".join(
-        "  ".join(
-            cell.ljust(width) if column == 0 else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(line, widths))
-        )
-        for line in lines
-    )
+    return "\n".join(align_table(lines))
 
 
 def format_times_below(report: Mapping[str, Any], levels: Sequence[float]) -> str:
@@ -189,7 +183,4 @@ def format_times_below(report: Mapping[str, Any], levels: Sequence[float]) -> st
             seconds = first_time_below(report["contenders"][name]["rows"], level)
             cells.append("-" if seconds is None else f"{seconds:.0f} s")
         lines.append((f"{level:g}", *cells))
-    widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))]
-    return "\n".join(
-        "  ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in lines
-    )
+    return "\n".join(align_table(lines))
