@@ -43,10 +43,10 @@ class Contender:
         self._steps(steps)
         self.steps_done += steps
 
-    def train_for(self, seconds: float, chunk: int = 1) -> float:
+    def train_for(self, seconds: float) -> float:
         started = time.perf_counter()
         while time.perf_counter() - started < seconds:
-            self.run(chunk)
+            self.run(1)
         return time.perf_counter() - started
 
 
@@ -124,8 +124,8 @@ class LibraryContender(Contender):
             self._dataset(steps), epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False
         )
 
-    def train_for(self, seconds: float, chunk: int = 1) -> float:
-        # One fit call per interval, as a reader's run makes: no per-chunk set-up cost.
+    def train_for(self, seconds: float) -> float:
+        # One fit call per interval, as a reader's run makes: no set-up cost per step.
         started = time.perf_counter()
         first_step = self.gan.step
         stop = _StopAfter(started + seconds)

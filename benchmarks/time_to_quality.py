@@ -36,7 +36,7 @@ from dcgan_lib._runtime import keras, tf
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist
 from dcgan_lib.errors import ConfigError, DCGANError
-from dcgan_lib.metrics import evaluate_generator, reference_metrics
+from dcgan_lib.metrics import evaluate_generator, real_test_digits, reference_metrics
 from dcgan_lib.time_to_quality import FD_FACTOR, MIN_CLASS_SHARE, QualityTarget
 
 NUM_SAMPLES = 5000
@@ -131,6 +131,7 @@ def main() -> None:
     args = parser.parse_args()
 
     (images, _), _ = load_mnist(args.data)
+    real_digits = real_test_digits(NUM_SAMPLES, data=args.data)
     reference = reference_metrics(NUM_SAMPLES, data=args.data)
     target = QualityTarget.from_reference(reference)
 
@@ -170,7 +171,7 @@ def main() -> None:
         for name in list(active):
             contender = contenders[name]
             seconds[name] += contender.train_for(args.interval)
-            result = evaluate_generator(contender.generator, NUM_SAMPLES, data=args.data)
+            result = evaluate_generator(contender.generator, NUM_SAMPLES, real_images=real_digits)
             row = {
                 "seconds": round(seconds[name], 1),
                 "images_seen": contender.images_seen,

@@ -416,6 +416,18 @@ def generate_images(
     return np.concatenate(batches)
 
 
+def real_test_digits(
+    num_samples: int, *, seed: int = 0, data: str | Path | None = None
+) -> np.ndarray:
+    """The real test digits :func:`evaluate_generator` compares with by default.
+
+    Load them once and pass them as ``real_images`` to measure many generators
+    without reading the data file each time.
+    """
+    _, (x_test, _) = load_real_splits(data)
+    return real_subset(x_test, num_samples, seed, _TEST_STREAM)
+
+
 def evaluate_generator(
     generator: keras.Model,
     num_samples: int | None = None,
@@ -444,8 +456,7 @@ def evaluate_generator(
     """
     num_samples = num_samples or default_num_samples()
     if real_images is None:
-        _, (x_test, _) = load_real_splits(data)
-        real_images = real_subset(x_test, num_samples, seed, _TEST_STREAM)
+        real_images = real_test_digits(num_samples, seed=seed, data=data)
     images = generate_images(generator, num_samples, seed)
     return evaluate_images(images, real_images, k=k, classifier=classifier)
 

@@ -1,4 +1,4 @@
-"""How long training takes to draw clearly good digits (chapter 5, "Quality against the clock").
+"""How long training takes to draw clearly good digits (chapter 5, "Good digits against the clock").
 
 Images per second say how fast a loop runs; readers feel something else: how many
 seconds pass before the digits are good. This module fixes what "clearly good" means,

@@ -253,3 +253,14 @@ def test_evaluate_reports_missing_weights_in_one_line(tmp_path: Path, capsys) ->
     assert status == 1
     err = capsys.readouterr().err
     assert err.startswith("error: generator weights not found") and err.count("\n") == 1
+
+
+def test_real_test_digits_are_those_evaluate_generator_compares_with() -> None:
+    from dcgan_lib.metrics import SAMPLE_DATA, evaluate_generator, real_test_digits
+
+    generator = build_generator(seed=0)
+    digits = real_test_digits(200, seed=3, data=SAMPLE_DATA)
+    assert digits.shape == (200, 28, 28) and digits.dtype == np.uint8
+    default = evaluate_generator(generator, 200, seed=3, data=SAMPLE_DATA)
+    given = evaluate_generator(generator, 200, seed=3, real_images=digits)
+    assert given == default
