@@ -107,7 +107,7 @@ class LibraryContender(Contender):
         self.config = config
         self.batch_size = config.batch_size
         self.gan = build_gan(config)
-        self.generator = self.gan.generator
+        self.generator = self.gan.sampler  # what the run would save and sample from
         self.images = images
 
     def _dataset(self, steps: int | None):

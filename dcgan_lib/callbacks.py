@@ -30,7 +30,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     Fixed noise makes the grids comparable: the same z, drawn by a generator
     that keeps learning (chapter 4 shows them as a training film). The grid of
-    step 0 is the untrained generator.
+    step 0 is the untrained generator. The digits are drawn by the model's
+    ``sampler``: the averaged generator when the run keeps one.
     """
 
     def __init__(self, directory: str | Path, noise: np.ndarray, every: int) -> None:
@@ -40,7 +41,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.every = every
 
     def save(self, step: int) -> Path:
-        images = self.model.generator(self.noise, training=False)
+        images = self.model.sampler(self.noise, training=False)
         return save_image_grid(np.asarray(images), sample_grid_path(self.directory, step))
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -131,7 +132,7 @@ def snapshot_path(directory: str | Path, step: int) -> Path:
 
 
 class GeneratorSnapshots(keras.callbacks.Callback):
-    """Save the generator's weights every ``every`` steps (and at step 0).
+    """Save the weights of the model's ``sampler`` every ``every`` steps (and at step 0).
 
     Unlike checkpoints, which only keep the latest states for resuming, the
     snapshots stay, so quality can be measured along the whole run (chapter 5).
@@ -144,7 +145,7 @@ class GeneratorSnapshots(keras.callbacks.Callback):
 
     def _save(self, step: int) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.model.generator.save_weights(snapshot_path(self.directory, step))
+        self.model.sampler.save_weights(snapshot_path(self.directory, step))
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.model.step == 0:

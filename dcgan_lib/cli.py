@@ -93,6 +93,11 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=unit_float, help="Adam learning rate of both networks")
     parser.add_argument("--beta1", type=unit_float, help="Adam's beta_1 for both networks")
     parser.add_argument("--label-smoothing", type=unit_float, default=_DEFAULTS.label_smoothing)
+    parser.add_argument(
+        "--ema-decay",
+        type=unit_float,
+        help=f"decay of the generator's weight average, 0 for none (default {_DEFAULTS.ema_decay})",
+    )
     parser.add_argument("--sample-every", type=positive_int, default=_DEFAULTS.sample_every)
     parser.add_argument("--checkpoint-every", type=positive_int, default=_DEFAULTS.checkpoint_every)
     parser.add_argument("--log-every", type=positive_int, default=_DEFAULTS.log_every)
@@ -136,6 +141,7 @@ def _run_train(args: argparse.Namespace) -> int:
         "g_learning_rate": args.lr,
         "d_learning_rate": args.lr,
         "beta_1": args.beta1,
+        "ema_decay": args.ema_decay,
     }
     preset = preset.replace(**{k: v for k, v in overrides.items() if v is not None})
     replicas = strategy.num_replicas_in_sync

@@ -7,7 +7,7 @@ A run directory holds::
     samples/step_000200.png  grids from fixed noise every ``sample_every`` steps
     checkpoints/             weights, optimizer state and random state, to resume
     snapshots/               generator weights every ``snapshot_every`` steps, if asked for
-    generator.weights.h5     the final generator
+    generator.weights.h5     the final generator (the averaged one, if the run keeps one)
 
 Chapter 3 trains a short run with :func:`train`; the command line
 (``python -m dcgan_lib train``) calls the same function.
@@ -99,7 +99,13 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
         keras.utils.set_random_seed(config.seed)
         generator = build_generator(config.latent_dim, config.variant, seed=config.seed)
         discriminator = build_discriminator(config.variant, seed=config.seed)
-        gan = DCGAN(generator, discriminator, config.latent_dim, seed=config.seed)
+        gan = DCGAN(
+            generator,
+            discriminator,
+            config.latent_dim,
+            seed=config.seed,
+            ema_decay=config.ema_decay,
+        )
         g_optimizer, d_optimizer = build_optimizers(
             config.g_learning_rate, config.d_learning_rate, config.beta_1, config.beta_2
         )
@@ -151,15 +157,18 @@ def _random_states(gan: DCGAN) -> dict[str, tf.Variable]:
 def make_checkpoint(gan: DCGAN, directory: str | Path) -> tf.train.CheckpointManager:
     """A checkpoint manager for everything needed to resume ``gan`` exactly.
 
-    That is both networks (weights and batch-norm statistics), both optimizers
-    (moments and step counters, which also give the training step) and the
-    random states of the noise and of dropout.
+    That is both networks (weights and batch-norm statistics), the averaged
+    generator if there is one, both optimizers (moments and step counters,
+    which also give the training step) and the random states of the noise and
+    of dropout.
     """
+    averaged = {} if gan.averaged_generator is None else {"averaged": gan.averaged_generator}
     checkpoint = tf.train.Checkpoint(
         generator=gan.generator,
         discriminator=gan.discriminator,
         g_optimizer=gan.g_optimizer,
         d_optimizer=gan.d_optimizer,
+        **averaged,
         **_random_states(gan),
     )
     return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=2)
@@ -238,7 +247,7 @@ def train(
         callbacks.append(GeneratorSnapshots(paths.snapshots, config.snapshot_every))
     callbacks += extra_callbacks or []
     _fit_in_epochs(gan, config, images, batch_size, callbacks, verbose)
-    gan.generator.save_weights(paths.generator)
+    gan.sampler.save_weights(paths.generator)
     return gan
 
 

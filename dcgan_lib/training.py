@@ -14,6 +14,11 @@ network. (The "freeze the discriminator inside a combined model" idiom of the
 original Keras code relies on ``trainable`` being read at compile time, which
 Keras 3 does not do; chapter 3 shows what goes wrong.)
 
+With ``ema_decay`` the model also keeps an exponential moving average of the
+generator's weights (Yazıcı et al., 2019), updated after every generator step;
+that averaged generator draws the samples, because its weights wobble less than
+the trained generator's (chapter 3, "An averaged generator").
+
 The step also runs unchanged under a ``tf.distribute`` strategy
 (:mod:`dcgan_lib.distribute`): each replica trains on its slice of the batch
 with its own noise, and the logged values are means over all replicas.
@@ -44,6 +49,8 @@ class DCGAN(keras.Model):
         discriminator: maps images to one logit each, shape (B, 1).
         latent_dim: size of the noise vector z.
         seed: seeds the noise drawn during training.
+        ema_decay: decay of the moving average of the generator's weights, in
+            [0, 1); 0 keeps no average.
     """
 
     def __init__(
@@ -52,12 +59,15 @@ class DCGAN(keras.Model):
         discriminator: keras.Model,
         latent_dim: int = 100,
         seed: int | None = None,
+        ema_decay: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
+        self.ema_decay = ema_decay
+        self.averaged_generator = _copy_of(generator) if ema_decay else None
         self.noise_seed = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         # Both networks are built, and with them everything the step uses; saying so stops
@@ -89,6 +99,11 @@ class DCGAN(keras.Model):
     def step(self) -> int:
         """Training steps taken so far (one discriminator and one generator update each)."""
         return int(self.d_optimizer.iterations.numpy())
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator that draws samples: the averaged one if kept, else the trained one."""
+        return self.generator if self.averaged_generator is None else self.averaged_generator
 
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.generator(z, training=training)
@@ -167,7 +182,28 @@ class DCGAN(keras.Model):
             g_share = replica_share(values["g_loss"])
         g_weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_share, g_weights), g_weights))
+        if self.averaged_generator is not None:
+            self.update_average()
         return self.update_metrics(values)
+
+    def update_average(self) -> None:
+        """Move the averaged generator's weights a step towards the generator's.
+
+        After generator update ``t`` each averaged weight becomes
+        ``decay_t * average + (1 - decay_t) * weight`` with
+        ``decay_t = min(ema_decay, (1 + t) / (10 + t))``, the warm-up of
+        TensorFlow's ``ExponentialMovingAverage``: early in training, when the
+        weights move fast, the average forgets the untrained start quickly.
+        Batch-norm statistics are already running means over recent batches;
+        they are copied.
+        """
+        t = tf.cast(self.g_optimizer.iterations, "float32")
+        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, weight in zip(self.averaged_generator.weights, self.generator.weights):
+            if weight.trainable:
+                average.assign(decay * average + (1.0 - decay) * weight)
+            else:
+                average.assign(weight)
 
     def update_metrics(self, values: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         """Add one step's values to the running means that ``fit`` reports; return the means.
@@ -188,8 +224,19 @@ class DCGAN(keras.Model):
         return results
 
     def generate(self, noise: np.ndarray | tf.Tensor) -> np.ndarray:
-        """Images G(z) in [-1, 1] for the given noise, in inference mode."""
-        return np.asarray(self.generator(tf.convert_to_tensor(noise), training=False))
+        """Images G(z) in [-1, 1] for the given noise, drawn by :attr:`sampler`."""
+        return np.asarray(self.sampler(tf.convert_to_tensor(noise), training=False))
+
+
+def _copy_of(generator: keras.Model) -> keras.Model:
+    """A second generator with the same architecture and, for now, the same weights.
+
+    It is marked untrainable: no optimizer may touch it, only the averaging.
+    """
+    copy = keras.models.clone_model(generator)
+    copy.set_weights(generator.get_weights())
+    copy.trainable = False
+    return copy
 
 
 def replica_share(loss: tf.Tensor) -> tf.Tensor:

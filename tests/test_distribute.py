@@ -108,5 +108,10 @@ def test_two_replicas_take_the_step_one_device_takes_on_the_whole_batch(two_repl
     assert two_replicas["log_difference_to_one_device"] < 1e-5
 
 
+def test_two_replicas_average_the_generator_as_one_device_does(two_replicas):
+    assert two_replicas["averaged_moved"]
+    assert two_replicas["averaged_difference_to_one_device"] < 1e-5
+
+
 def test_xla_with_several_gpu_or_cpu_replicas_is_a_clear_error(two_replicas):
     assert "jit_compile does not work with 2 replicas" in two_replicas.get("jit_compile_error", "")

@@ -72,9 +72,12 @@ def test_a_run_writes_config_history_samples_checkpoints_and_weights(images, tmp
     assert grids == [f"step_{s:06d}.png" for s in (0, 4, 8, 12)]
     generator = load_generator(paths.root)
     z = np.random.default_rng(0).standard_normal((2, TINY.latent_dim)).astype("float32")
+    # The saved generator is the averaged one, which differs from the last trained weights.
     np.testing.assert_allclose(
-        generator(z, training=False), gan.generator(z, training=False), atol=1e-6
+        generator(z, training=False), gan.sampler(z, training=False), atol=1e-6
     )
+    assert gan.sampler is gan.averaged_generator
+    assert changed(snapshot(gan.generator.trainable_weights), snapshot(generator.trainable_weights))
 
 
 def test_same_seed_gives_identical_losses_and_other_seed_does_not(images, tmp_path):
@@ -93,6 +96,7 @@ def test_resumed_run_ends_exactly_where_an_uninterrupted_run_does(images, tmp_pa
     assert resumed.step == 12
     for mine, theirs in (
         (straight.generator.weights, resumed.generator.weights),
+        (straight.averaged_generator.weights, resumed.averaged_generator.weights),
         (straight.discriminator.weights, resumed.discriminator.weights),
         (straight.g_optimizer.variables, resumed.g_optimizer.variables),
         (straight.d_optimizer.variables, resumed.d_optimizer.variables),
@@ -101,6 +105,41 @@ def test_resumed_run_ends_exactly_where_an_uninterrupted_run_does(images, tmp_pa
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     steps = [row["step"] for row in read_history(tmp_path / "split" / "history.jsonl")]
     assert steps == sorted(set(steps)) and steps[-1] == 12
+
+
+def test_averaged_generator_follows_the_generator_with_a_warm_up(images):
+    decay = 0.5
+    gan = build_gan(TINY.replace(ema_decay=decay, variant="paper"))
+    trainable = [w.trainable for w in gan.generator.weights]
+    averages = [snapshot(gan.averaged_generator.weights)]
+    weights = [snapshot(gan.generator.weights)]
+    assert all(np.array_equal(a, w) for a, w in zip(averages[0], weights[0]))
+    real = data.to_model_range(images[:16])
+    for _ in range(10):
+        gan.train_step(real)
+        averages.append(snapshot(gan.averaged_generator.weights))
+        weights.append(snapshot(gan.generator.weights))
+    for t in (1, 2, 10):
+        # After update t: decay_t = min(decay, (1 + t) / (10 + t)), short early, then `decay`.
+        decay_t = min(decay, (1 + t) / (10 + t))
+        for average, before, weight, is_trainable in zip(
+            averages[t], averages[t - 1], weights[t], trainable
+        ):
+            expected = decay_t * before + (1 - decay_t) * weight if is_trainable else weight
+            np.testing.assert_allclose(average, expected, rtol=1e-5, atol=1e-6)
+    # Only the averaging moves the copy: no optimizer sees it as trainable.
+    assert not gan.averaged_generator.trainable_weights
+    assert len(gan.trainable_weights) == len(
+        gan.generator.trainable_weights + gan.discriminator.trainable_weights
+    )
+
+
+def test_without_an_average_the_trained_generator_draws_the_samples(images):
+    gan = build_gan(TINY.replace(ema_decay=0.0))
+    assert gan.averaged_generator is None and gan.sampler is gan.generator
+    gan.train_step(data.to_model_range(images[:16]))
+    z = gan.sample_noise(2)
+    np.testing.assert_array_equal(gan.generate(z), np.asarray(gan.generator(z, training=False)))
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(images, tmp_path):
@@ -145,6 +184,8 @@ def test_batch_larger_than_the_data_is_rejected(images, tmp_path):
         ({"batch_size": 0}, "batch_size must be a positive integer"),
         ({"g_learning_rate": 0.0}, "g_learning_rate must be a number between 0 and 1"),
         ({"beta_1": 1.0}, r"beta_1 must be in \[0, 1\)"),
+        ({"ema_decay": 1.0}, r"ema_decay must be in \[0, 1\)"),
+        ({"ema_decay": True}, r"ema_decay must be in \[0, 1\)"),
         ({"variant": "huge"}, "variant must be one of"),
         ({"steps_per_execution": 3}, "must be a multiple of steps_per_execution"),
     ],

@@ -56,7 +56,7 @@ def train_resume_and_load(strategy, run_dir: str) -> dict:
             initial.discriminator, gan.discriminator.trainable_weights
         ),
         "loaded_generator_error": float(
-            np.abs(np.asarray(loaded(z)) - np.asarray(gan.generator(z))).max()
+            np.abs(np.asarray(loaded(z)) - np.asarray(gan.sampler(z))).max()
         ),
     }
     noise = strategy.run(tf.function(lambda: gan.sample_noise(3)))
@@ -78,7 +78,8 @@ def small_gan(strategy, noise: np.ndarray) -> DCGAN:
     """Dense networks without batch norm or dropout, trained by plain SGD on fixed noise.
 
     Each replica takes its own slice of ``noise``, so one step on two half
-    batches must equal one step on the whole batch up to rounding.
+    batches must equal one step on the whole batch up to rounding, and so must
+    the averaged generator's weights.
     """
     with strategy.scope():
         keras.utils.set_random_seed(1)
@@ -92,7 +93,7 @@ def small_gan(strategy, noise: np.ndarray) -> DCGAN:
         discriminator = keras.Sequential(
             [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
         )
-        gan = DCGAN(generator, discriminator, latent_dim=4, seed=3)
+        gan = DCGAN(generator, discriminator, latent_dim=4, seed=3, ema_decay=0.5)
         gan.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
     share = len(noise) // strategy.num_replicas_in_sync
 
@@ -117,6 +118,14 @@ def compare_with_one_device(strategy) -> dict:
         "weight_difference_to_one_device": max(
             float(np.abs(np.asarray(a) - np.asarray(b)).max())
             for a, b in zip(alone.trainable_weights, together.trainable_weights)
+        ),
+        "averaged_difference_to_one_device": max(
+            float(np.abs(np.asarray(a) - np.asarray(b)).max())
+            for a, b in zip(alone.averaged_generator.weights, together.averaged_generator.weights)
+        ),
+        "averaged_moved": not np.allclose(
+            np.asarray(together.averaged_generator.weights[0]),
+            np.asarray(small_gan(tf.distribute.get_strategy(), noise).generator.weights[0]),
         ),
         "log_difference_to_one_device": max(
             abs(float(value) - float(np.asarray(logged)))
