@@ -16,6 +16,12 @@ The loops:
 * any ``--config NAME=FIELD=VALUE,...``: ``DCGAN.fit`` with the defaults changed.
 
     python benchmarks/time_to_quality.py --data mnist.npz --json time_to_quality.json
+
+``--keep-from`` copies the loops that are not run now from an earlier report of the same
+machine, each with the date and command that measured it: after a change to the library's
+defaults only its own loop needs training again. Every row records the share of CPU time
+the virtual machine's host took away during its interval (``cpu_steal_share``): on a
+shared host the same loop runs slower, and the rows say how much.
 """
 
 from __future__ import annotations
@@ -87,6 +93,37 @@ def parse_loops(text: str) -> list[str]:
     return names
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's cumulative CPU times (``/proc/stat``), or ``None`` where there are none."""
+    try:
+        return [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """Share of the CPU time between two :func:`cpu_times` that the host stole."""
+    if before is None or after is None or len(before) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after)]
+    total = sum(spent[:8])  # user, nice, system, idle, iowait, irq, softirq, steal
+    return round(spent[7] / total, 3) if total else None
+
+
+def kept_contenders(path: str, running: list[str]) -> dict[str, dict]:
+    """The loops of an earlier report that are not run now, each with its date and command."""
+    earlier = json.loads(Path(path).read_text())
+    kept = {}
+    for name, contender in earlier["contenders"].items():
+        if name not in running:
+            kept[name] = {
+                **contender,
+                "measured": contender.get("measured")
+                or {"date": earlier.get("date"), "command": earlier["command"]},
+            }
+    return kept
+
+
 def cpu_name() -> str:
     """The processor's model name, and whether it has AVX-512 (what the convolutions use)."""
     try:
@@ -128,7 +165,14 @@ def main() -> None:
         help="NAME=FIELD=VALUE,...: DCGAN.fit with these TrainConfig fields changed",
     )
     parser.add_argument("--json", required=True, help="write the report here (after every round)")
+    parser.add_argument(
+        "--keep-from",
+        metavar="REPORT",
+        help="copy the loops not run now from this earlier report of the same machine",
+    )
     args = parser.parse_args()
+    if args.keep_from and not Path(args.keep_from).is_file():
+        parser.error(f"--keep-from: no report at {args.keep_from}")
 
     (images, _), _ = load_mnist(args.data)
     real_digits = real_test_digits(NUM_SAMPLES, data=args.data)
@@ -144,9 +188,11 @@ def main() -> None:
     for name, config in args.config:
         contenders[name] = LibraryContender(images, config)
 
+    command = "python benchmarks/time_to_quality.py " + " ".join(_quoted_args())
+    today = time.strftime("%Y-%m-%d")
     report = {
         "description": __doc__.split("\n")[0],
-        "command": "python benchmarks/time_to_quality.py " + " ".join(_quoted_args()),
+        "command": command,
         "environment": environment(),
         "target": {
             "fd_factor": FD_FACTOR,
@@ -160,21 +206,27 @@ def main() -> None:
                 "description": DESCRIPTIONS.get(name, f"dcgan_lib's DCGAN.fit, {name}"),
                 "batch_size": contender.batch_size,
                 "config": getattr(contender, "config", None) and contender.config.to_dict(),
+                "measured": {"date": today, "command": command},
                 "rows": [],
             }
             for name, contender in contenders.items()
         },
     }
+    if args.keep_from:
+        report["contenders"].update(kept_contenders(args.keep_from, list(contenders)))
     seconds = dict.fromkeys(contenders, 0.0)
     active = list(contenders)
     while active:
         for name in list(active):
             contender = contenders[name]
+            before = cpu_times()
             seconds[name] += contender.train_for(args.interval)
+            stolen = steal_share(before, cpu_times())
             result = evaluate_generator(contender.generator, NUM_SAMPLES, real_images=real_digits)
             row = {
                 "seconds": round(seconds[name], 1),
                 "images_seen": contender.images_seen,
+                "cpu_steal_share": stolen,
                 **result.to_dict(),
             }
             report["contenders"][name]["rows"].append(row)
@@ -186,7 +238,7 @@ def main() -> None:
             if target.met_by(result) or seconds[name] >= args.budget:
                 active.remove(name)
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
-    report["date"] = time.strftime("%Y-%m-%d")
+    report["date"] = today
     Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
 
 
