@@ -108,6 +108,7 @@ class LibraryContender(Contender):
         self.batch_size = config.batch_size
         self.gan = build_gan(config)
         self.generator = self.gan.sampler  # what the run would save and sample from
+        self.trained_generator = self.gan.generator  # the same model without an average
         self.images = images
 
     def _dataset(self, steps: int | None):

@@ -21,7 +21,9 @@ The loops:
 machine, each with the date and command that measured it: after a change to the library's
 defaults only its own loop needs training again. Every row records the share of CPU time
 the virtual machine's host took away during its interval (``cpu_steal_share``): on a
-shared host the same loop runs slower, and the rows say how much.
+shared host the same loop runs slower, and the rows say how much. For a loop that draws
+with an averaged generator (``TrainConfig.ema_decay``), the rows also hold the Fréchet
+distance of the trained generator itself (``trained_generator_frechet_distance``).
 """
 
 from __future__ import annotations
@@ -229,6 +231,12 @@ def main() -> None:
                 "cpu_steal_share": stolen,
                 **result.to_dict(),
             }
+            trained = getattr(contender, "trained_generator", contender.generator)
+            if trained is not contender.generator:
+                # The loop draws with an averaged generator: measure the trained one beside it.
+                row["trained_generator_frechet_distance"] = evaluate_generator(
+                    trained, NUM_SAMPLES, real_images=real_digits
+                ).frechet_distance
             report["contenders"][name]["rows"].append(row)
             print(
                 f"{name:<12} {row['seconds']:7.0f} s {row['images_seen']:>9,} images  "

@@ -184,3 +184,28 @@ def format_times_below(report: Mapping[str, Any], levels: Sequence[float]) -> st
             cells.append("-" if seconds is None else f"{seconds:.0f} s")
         lines.append((f"{level:g}", *cells))
     return "\n".join(align_table(lines))
+
+
+def format_averaging(report: Mapping[str, Any], name: str = "dcgan_lib") -> str:
+    """The Fréchet distance of a loop's averaged generator beside its trained one, per turn.
+
+    The race measures both for a loop that keeps an average of its generator's weights
+    (``TrainConfig.ema_decay``, chapter 3): the averaged generator draws the samples, and
+    the trained generator is the one the optimizer updates.
+
+    Raises:
+        ValueError: the loop's rows hold no measurement of the trained generator.
+    """
+    rows = report["contenders"][name]["rows"]
+    if not all("trained_generator_frechet_distance" in row for row in rows):
+        raise ValueError(f"the race did not measure {name}'s trained generator separately")
+    lines = [("trained (s)", "averaged G", "trained G")]
+    for row in rows:
+        lines.append(
+            (
+                f"{row['seconds']:.0f}",
+                f"{row['frechet_distance']:.1f}",
+                f"{row['trained_generator_frechet_distance']:.1f}",
+            )
+        )
+    return "\n".join(align_table(lines))

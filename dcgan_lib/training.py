@@ -190,15 +190,11 @@ class DCGAN(keras.Model):
         """Move the averaged generator's weights a step towards the generator's.
 
         After generator update ``t`` each averaged weight becomes
-        ``decay_t * average + (1 - decay_t) * weight`` with
-        ``decay_t = min(ema_decay, (1 + t) / (10 + t))``, the warm-up of
-        TensorFlow's ``ExponentialMovingAverage``: early in training, when the
-        weights move fast, the average forgets the untrained start quickly.
-        Batch-norm statistics are already running means over recent batches;
-        they are copied.
+        ``decay_t * average + (1 - decay_t) * weight``, with ``decay_t`` from
+        :func:`average_decay`. Batch-norm statistics are already running means
+        over recent batches; they are copied.
         """
-        t = tf.cast(self.g_optimizer.iterations, "float32")
-        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        decay = average_decay(tf.cast(self.g_optimizer.iterations, "float32"), self.ema_decay)
         for average, weight in zip(self.averaged_generator.weights, self.generator.weights):
             if weight.trainable:
                 average.assign(decay * average + (1.0 - decay) * weight)
@@ -226,6 +222,17 @@ class DCGAN(keras.Model):
     def generate(self, noise: np.ndarray | tf.Tensor) -> np.ndarray:
         """Images G(z) in [-1, 1] for the given noise, drawn by :attr:`sampler`."""
         return np.asarray(self.sampler(tf.convert_to_tensor(noise), training=False))
+
+
+def average_decay(step: float | tf.Tensor, ema_decay: float) -> tf.Tensor:
+    """The decay of the weight average after generator update ``step`` (chapter 3).
+
+    ``min(ema_decay, (1 + step) / (10 + step))``: the warm-up of TensorFlow's
+    ``ExponentialMovingAverage``. Early in training, when the weights move fast,
+    the average forgets the untrained start quickly; from about
+    ``step = 9 / (1 - ema_decay)`` on, the decay is ``ema_decay`` itself.
+    """
+    return tf.minimum(ema_decay, (1.0 + step) / (10.0 + step))
 
 
 def _copy_of(generator: keras.Model) -> keras.Model:

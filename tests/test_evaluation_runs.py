@@ -29,6 +29,7 @@ from dcgan_lib.evaluation_runs import (
     snapshot_steps,
 )
 from dcgan_lib.metrics import SAMPLE_DATA, evaluate_generator, reference_metrics
+from dcgan_lib.pretrained import reference_run_dir
 from dcgan_lib.run import train
 
 # Snapshots at 0, 2 and 4; grids only at 0 and 4, so step 2 has a snapshot but no grid.
@@ -181,6 +182,7 @@ def test_the_shipped_comparison_holds_no_weights_and_stays_small() -> None:
 
 def test_the_reference_run_was_measured_at_every_snapshot_from_step_0() -> None:
     rows = reference_metrics_over_training()
+    batch_size = TrainConfig.load(reference_run_dir() / "config.json").batch_size
     assert rows[0]["step"] == 0
-    assert [row["images_seen"] for row in rows] == [row["step"] * 128 for row in rows]
+    assert [row["images_seen"] for row in rows] == [row["step"] * batch_size for row in rows]
     assert rows[-1]["frechet_distance"] < rows[0]["frechet_distance"]

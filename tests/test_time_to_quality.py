@@ -17,6 +17,7 @@ from dcgan_lib.time_to_quality import (
     QualityTarget,
     first_time_below,
     first_time_met,
+    format_averaging,
     format_summary,
     format_times_below,
     load_report,
@@ -106,6 +107,22 @@ def test_times_below_each_level() -> None:
     assert lines[0].split() == ["FD", "at", "most", "fast", "slow"]
     assert lines[2].split() == ["50", "60", "s", "120", "s"]
     assert lines[3].split() == ["10", "120", "s", "-"]
+
+
+def test_averaging_table_puts_both_generators_side_by_side() -> None:
+    rows = [
+        {"seconds": 60.2, "frechet_distance": 120.04, "trained_generator_frechet_distance": 150.0},
+        {"seconds": 121.0, "frechet_distance": 80.0, "trained_generator_frechet_distance": 95.54},
+    ]
+    report = {"contenders": {"dcgan_lib": {"rows": rows}, "blog": {"rows": [{"seconds": 1}]}}}
+    lines = format_averaging(report).splitlines()
+    assert lines[0].split() == ["trained", "(s)", "averaged", "G", "trained", "G"]
+    assert [line.split() for line in lines[2:]] == [
+        ["60", "120.0", "150.0"],
+        ["121", "80.0", "95.5"],
+    ]
+    with pytest.raises(ValueError, match="did not measure blog's trained generator"):
+        format_averaging(report, "blog")
 
 
 def test_load_report_reads_a_written_report(tmp_path: Path) -> None:
