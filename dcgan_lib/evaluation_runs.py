@@ -293,10 +293,11 @@ class ComparisonRun:
         return self.samples[self.final["step"]]
 
     def settings(self) -> str:
-        """The settings that tell the runs apart, in one line: optimizer, batch, architecture."""
+        """The settings that tell the runs apart, in one line: optimizer, batch, average, model."""
         c = self.config
         lr = f"{c.g_learning_rate:g}" if c.g_learning_rate == c.d_learning_rate else "mixed"
-        return f"Adam {lr}, beta_1 {c.beta_1:g}, batch {c.batch_size}, {c.variant} model"
+        average = f"averaged G ({c.ema_decay:g})" if c.ema_decay else "no average"
+        return f"Adam {lr}, beta_1 {c.beta_1:g}, batch {c.batch_size}, {average}, {c.variant} model"
 
 
 def comparison_dir() -> Path:
@@ -456,19 +457,24 @@ def format_comparison_table(
 ) -> str:
     """A text table of each run's last measured snapshot, and real digits below (chapter 5).
 
+    ``avg`` is the decay of the run's averaged generator (``TrainConfig.ema_decay``),
+    a dash for a run that kept no average.
+
     Args:
         runs: runs by name, as :func:`load_comparison` returns them.
         reference: the metrics of real digits (:func:`shipped_reference`).
     """
-    lines = [("run", "batch", "beta_1", "lr", "steps", "images", "seconds", *_METRIC_HEADER)]
+    header = ("run", "batch", "beta_1", "lr", "avg", "steps", "images", "seconds")
+    lines = [(*header, *_METRIC_HEADER)]
     for name, run in runs.items():
         row, c = run.final, run.config
         seconds = "-" if row["seconds"] is None else f"{row['seconds']:,.0f}"
-        settings = (str(c.batch_size), f"{c.beta_1:g}", f"{c.g_learning_rate:g}")
+        average = f"{c.ema_decay:g}" if c.ema_decay else "-"
+        settings = (str(c.batch_size), f"{c.beta_1:g}", f"{c.g_learning_rate:g}", average)
         progress = (f"{row['step']:,}", f"{row['images_seen']:,}", seconds)
         lines.append((name, *settings, *progress, *_metric_cells(as_result(row))))
     if reference is not None:
-        lines.append(("real data", *["-"] * 6, *_metric_cells(reference)))
+        lines.append(("real data", *["-"] * (len(header) - 1), *_metric_cells(reference)))
     rules = [len(lines) - 1] if reference is not None else []
     return "\n".join([*align_table(lines, rules), _LEGEND])
 
