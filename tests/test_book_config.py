@@ -149,6 +149,13 @@ def test_notebook_is_stored_without_widget_state(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_is_stored_without_execution_timestamps(path):
+    # Timestamps change at every run and make every re-execution a diff of every cell.
+    for index, cell in enumerate(read_notebook(path).cells):
+        assert "execution" not in cell.metadata, f"{path.name}, cell {index} stores timestamps"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebook_is_stored_without_error_outputs(path):
     for cell in read_notebook(path).cells:
         for output in cell.get("outputs", []):
