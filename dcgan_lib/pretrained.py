@@ -4,7 +4,7 @@
 run made with ``python -m dcgan_lib train`` on the whole MNIST training split: the
 final generator, the run's configuration and history, sample grids from fixed
 noise, metrics measured along the way and a record of how it was made. Chapters
-and widgets load the generator from here instead of training for an hour.
+and widgets load the generator from here instead of training for half an hour.
 """
 
 from __future__ import annotations
