@@ -11,10 +11,11 @@ the measurements):
   the gradient's direction keeps changing as the opponent moves, and long
   momentum makes the players overshoot and oscillate; the paper reports that
   0.9 was unstable.
-* Batches of 64 use a CPU's vector units almost as well as batches of 128
-  and far better than batches of 32, while taking twice as many optimizer
-  steps per image as 128: measured over ten minutes of training on two CPU
-  cores, they reached a much lower Fréchet distance than 128 with two seeds.
+* Batches of 64 train about nine tenths as many images per second as
+  batches of 128 on two CPU cores (batches of 32, about three quarters), while
+  taking twice as many optimizer steps per image as 128: measured over ten
+  minutes of training, they reached a much lower Fréchet distance than 128
+  with two seeds.
 * The averaged generator (``ema_decay``) draws digits with less of the
   step-to-step wobble of a generator chasing a moving discriminator, at the
   cost of one extra copy of its weights.
