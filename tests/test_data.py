@@ -172,6 +172,12 @@ def test_batches_are_scaled_and_shaped_for_the_discriminator(sample):
     assert -1.0 <= float(batch.numpy().min()) and float(batch.numpy().max()) <= 1.0
 
 
+def test_pipeline_is_not_autotuned():
+    # The autotuner's thread delays every iterator's deletion, and so the end of each fit().
+    (images, _), _ = data.load_mnist_sample()
+    assert data.make_dataset(images, 16).options().autotune.enabled is False
+
+
 def test_order_depends_only_on_seed_and_step():
     images = numbered_images(100)
     full = [decode(b) for b in data.make_dataset(images, 10, seed=3, num_steps=25)]
