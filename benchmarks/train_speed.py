@@ -9,7 +9,10 @@ machine hits all of them alike), and reports medians:
    learn, so that it does the work it was written to do);
 2. the TensorFlow tutorial's loop: a ``tf.function`` step with two gradient
    tapes, batch 256 (``dcgan_lib.original.TutorialLoop``);
-3. ``dcgan_lib``'s ``DCGAN.fit`` at its default settings and at batches 32, 128 and 256.
+3. ``dcgan_lib``'s ``DCGAN.fit`` at its default settings, at batches 32, 128 and 256,
+   and at its default batch in mixed precision (16-bit compute, the speed-up GPUs and
+   TPUs offer; ``TrainConfig.precision``): ``mixed_bfloat16``, and on a GPU also
+   ``mixed_float16``.
 
 A training step costs about 0.452 GFLOP per generator image (forward and
 backward through both networks), which turns images per second into GFLOP/s.
@@ -28,6 +31,7 @@ import time
 from contenders import BlogContender, LibraryContender, TutorialContender
 from machine import cpu_times, environment, steal_share
 
+from dcgan_lib._runtime import tf
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist, load_mnist_sample
 
@@ -52,6 +56,12 @@ def main() -> None:
         "dcgan_lib fit (batch 128)": LibraryContender(images, defaults.replace(batch_size=128)),
         "dcgan_lib fit (batch 256)": LibraryContender(images, defaults.replace(batch_size=256)),
     }
+    # A CPU has no fast float16 convolutions (one step takes many seconds): that one only on GPUs.
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    for precision in ("mixed_float16", "mixed_bfloat16") if gpu else ("mixed_bfloat16",):
+        contenders[f"dcgan_lib fit ({precision})"] = LibraryContender(
+            images, defaults.replace(precision=precision)
+        )
     for contender in contenders.values():  # warm-up: tracing, first allocations
         contender.run(max(2, 512 // contender.batch_size))
 
@@ -70,10 +80,10 @@ def main() -> None:
     medians = {name: statistics.median(values) for name, values in rates.items()}
     blog = medians["blog loop (batch 32)"]
     tutorial = medians["tutorial loop (batch 256)"]
-    print(f"\n{'loop':<34} {'images/s':>9} {'GFLOP/s':>8} {'vs blog':>8} {'vs tutorial':>12}")
+    print(f"\n{'loop':<36} {'images/s':>9} {'GFLOP/s':>8} {'vs blog':>8} {'vs tutorial':>12}")
     for name, rate in medians.items():
         print(
-            f"{name:<34} {rate:9.1f} {rate * GFLOP_PER_IMAGE:8.1f} "
+            f"{name:<36} {rate:9.1f} {rate * GFLOP_PER_IMAGE:8.1f} "
             f"{rate / blog:7.2f}x {rate / tutorial:11.2f}x"
         )
     if args.json:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dcgan_lib.config import PRESETS, TrainConfig
+from dcgan_lib.config import PRECISIONS, PRESETS, TrainConfig
 from dcgan_lib.distribute import STRATEGIES
 from dcgan_lib.errors import DCGANError
 from dcgan_lib.models import VARIANTS
@@ -109,6 +109,13 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jit-compile", action="store_true", help="compile the step with XLA")
     parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=_DEFAULTS.precision,
+        help="mixed_float16 or mixed_bfloat16 compute in 16 bits, faster on GPUs and TPUs "
+        "(slower on CPUs)",
+    )
+    parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
         default="default",
@@ -166,6 +173,7 @@ def _run_train(args: argparse.Namespace) -> int:
         log_every=args.log_every,
         snapshot_every=args.snapshot_every,
         jit_compile=args.jit_compile,
+        precision=args.precision,
     )
     if not args.resume and (args.out / "checkpoints").exists():
         raise DCGANError(

@@ -14,11 +14,16 @@ Two variants share one layout of layers and sizes:
 
 Both generators end in ``tanh`` (images in [-1, 1]); both discriminators end
 in a linear ``Dense(1)`` whose output is a **logit**, not a probability.
+
+Both builders take a Keras dtype policy (``dtype``) for mixed-precision
+training. Under a mixed policy every layer computes in 16 bits except the last
+one, which computes in float32, so that images and logits (and with them the
+losses) keep full precision.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from dcgan_lib._runtime import keras
 from dcgan_lib.errors import ConfigError
@@ -36,6 +41,13 @@ def _check_variant(variant: str) -> None:
         )
 
 
+def _dtype_arguments(dtype: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keyword arguments for the hidden layers and for the output layer under ``dtype``."""
+    if dtype is None:
+        return {}, {}
+    return {"dtype": dtype}, {"dtype": "float32"}
+
+
 def _kernel_initializer(variant: str, seed: int | None) -> keras.initializers.Initializer | str:
     if variant == "paper":
         return keras.initializers.RandomNormal(stddev=_PAPER_INIT_STDDEV, seed=seed)
@@ -43,7 +55,10 @@ def _kernel_initializer(variant: str, seed: int | None) -> keras.initializers.In
 
 
 def build_generator(
-    latent_dim: int = 100, variant: Variant = "book", seed: int | None = None
+    latent_dim: int = 100,
+    variant: Variant = "book",
+    seed: int | None = None,
+    dtype: str | None = None,
 ) -> keras.Model:
     """Build the generator G: a noise vector z of size ``latent_dim`` to a 28x28 image.
 
@@ -58,16 +73,19 @@ def build_generator(
         variant: ``"book"`` (LeakyReLU) or ``"paper"`` (ReLU, N(0, 0.02) weights).
         seed: seeds the ``"paper"`` initialiser; the ``"book"`` variant uses
             Keras' global seed (``keras.utils.set_random_seed``).
+        dtype: Keras dtype policy, such as ``"mixed_float16"``; ``None`` for
+            Keras' global policy (float32 unless changed).
     """
     _check_variant(variant)
     if latent_dim < 1:
         raise ConfigError(f"latent_dim must be a positive integer, got {latent_dim}.")
     init = _kernel_initializer(variant, seed)
+    hidden, output = _dtype_arguments(dtype)
 
     def activation(name: str) -> keras.layers.Layer:
         if variant == "paper":
-            return keras.layers.ReLU(name=name)
-        return keras.layers.LeakyReLU(name=name)
+            return keras.layers.ReLU(name=name, **hidden)
+        return keras.layers.LeakyReLU(name=name, **hidden)
 
     def upsample(filters: int, strides: int, name: str) -> list[keras.layers.Layer]:
         return [
@@ -79,17 +97,20 @@ def build_generator(
                 use_bias=False,
                 kernel_initializer=init,
                 name=f"{name}_deconv",
+                **hidden,
             ),
-            keras.layers.BatchNormalization(name=f"{name}_bn"),
+            keras.layers.BatchNormalization(name=f"{name}_bn", **hidden),
             activation(f"{name}_act"),
         ]
 
     layers = [
         keras.Input(shape=(latent_dim,), name="z"),
-        keras.layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=init, name="project"),
-        keras.layers.BatchNormalization(name="project_bn"),
+        keras.layers.Dense(
+            7 * 7 * 256, use_bias=False, kernel_initializer=init, name="project", **hidden
+        ),
+        keras.layers.BatchNormalization(name="project_bn", **hidden),
         activation("project_act"),
-        keras.layers.Reshape((7, 7, 256), name="reshape"),
+        keras.layers.Reshape((7, 7, 256), name="reshape", **hidden),
         *upsample(128, 1, "block1"),
         *upsample(64, 2, "block2"),
         keras.layers.Conv2DTranspose(
@@ -101,12 +122,15 @@ def build_generator(
             activation="tanh",
             kernel_initializer=init,
             name="to_image",
+            **output,
         ),
     ]
     return keras.Sequential(layers, name=f"generator_{variant}")
 
 
-def build_discriminator(variant: Variant = "book", seed: int | None = None) -> keras.Model:
+def build_discriminator(
+    variant: Variant = "book", seed: int | None = None, dtype: str | None = None
+) -> keras.Model:
     """Build the discriminator D: a 28x28x1 image in [-1, 1] to one real-vs-fake **logit**.
 
     Layers: Conv2D(64, 5, stride 2) -> LeakyReLU -> Dropout(0.3) ->
@@ -118,9 +142,11 @@ def build_discriminator(variant: Variant = "book", seed: int | None = None) -> k
     Args:
         variant: ``"book"`` or ``"paper"``.
         seed: seeds the ``"paper"`` initialiser and the dropout masks' layers.
+        dtype: Keras dtype policy, as for :func:`build_generator`.
     """
     _check_variant(variant)
     init = _kernel_initializer(variant, seed)
+    hidden, output = _dtype_arguments(dtype)
     paper = variant == "paper"
 
     def downsample(filters: int, name: str, normalise: bool) -> list[keras.layers.Layer]:
@@ -133,22 +159,25 @@ def build_discriminator(variant: Variant = "book", seed: int | None = None) -> k
                 use_bias=not normalise,
                 kernel_initializer=init,
                 name=f"{name}_conv",
+                **hidden,
             )
         ]
         if normalise:
-            block.append(keras.layers.BatchNormalization(name=f"{name}_bn"))
+            block.append(keras.layers.BatchNormalization(name=f"{name}_bn", **hidden))
         block.append(
-            keras.layers.LeakyReLU(negative_slope=0.2 if paper else 0.3, name=f"{name}_act")
+            keras.layers.LeakyReLU(
+                negative_slope=0.2 if paper else 0.3, name=f"{name}_act", **hidden
+            )
         )
         if not paper:
-            block.append(keras.layers.Dropout(0.3, seed=seed, name=f"{name}_dropout"))
+            block.append(keras.layers.Dropout(0.3, seed=seed, name=f"{name}_dropout", **hidden))
         return block
 
     layers = [
         keras.Input(shape=(28, 28, 1), name="image"),
         *downsample(64, "block1", normalise=False),
         *downsample(128, "block2", normalise=paper),
-        keras.layers.Flatten(name="flatten"),
-        keras.layers.Dense(1, kernel_initializer=init, name="logit"),
+        keras.layers.Flatten(name="flatten", **hidden),
+        keras.layers.Dense(1, kernel_initializer=init, name="logit", **output),
     ]
     return keras.Sequential(layers, name=f"discriminator_{variant}")

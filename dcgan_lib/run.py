@@ -97,8 +97,12 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
     _check_jit_compile(config, strategy)
     with strategy.scope():
         keras.utils.set_random_seed(config.seed)
-        generator = build_generator(config.latent_dim, config.variant, seed=config.seed)
-        discriminator = build_discriminator(config.variant, seed=config.seed)
+        generator = build_generator(
+            config.latent_dim, config.variant, seed=config.seed, dtype=config.precision
+        )
+        discriminator = build_discriminator(
+            config.variant, seed=config.seed, dtype=config.precision
+        )
         gan = DCGAN(
             generator,
             discriminator,
@@ -107,7 +111,11 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
             ema_decay=config.ema_decay,
         )
         g_optimizer, d_optimizer = build_optimizers(
-            config.g_learning_rate, config.d_learning_rate, config.beta_1, config.beta_2
+            config.g_learning_rate,
+            config.d_learning_rate,
+            config.beta_1,
+            config.beta_2,
+            loss_scaling=config.precision == "mixed_float16",
         )
         gan.compile(
             g_optimizer=g_optimizer,

@@ -140,9 +140,10 @@ class DCGAN(keras.Model):
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
             loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-            share = replica_share(loss)
+            share = self.d_optimizer.scale_loss(replica_share(loss))
         weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
+        gradients = tape.gradient(share, weights)
+        self.d_optimizer.apply_gradients(zip(gradients, weights))
         return {
             "d_loss": loss,
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
@@ -154,9 +155,10 @@ class DCGAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
             loss = generator_loss(fake_logits)
-            share = replica_share(loss)
+            share = self.g_optimizer.scale_loss(replica_share(loss))
         weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
+        gradients = tape.gradient(share, weights)
+        self.g_optimizer.apply_gradients(zip(gradients, weights))
         return {"g_loss": loss}
 
     def train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -179,9 +181,10 @@ class DCGAN(keras.Model):
                 values = self.discriminator_step(real_images, fake_images)
             fake_logits = self.discriminator(fake_images, training=True)
             values["g_loss"] = generator_loss(fake_logits)
-            g_share = replica_share(values["g_loss"])
+            g_share = self.g_optimizer.scale_loss(replica_share(values["g_loss"]))
         g_weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_share, g_weights), g_weights))
+        g_gradients = g_tape.gradient(g_share, g_weights)
+        self.g_optimizer.apply_gradients(zip(g_gradients, g_weights))
         if self.averaged_generator is not None:
             self.update_average()
         return self.update_metrics(values)
@@ -271,10 +274,25 @@ def _spans_machines(strategy: tf.distribute.Strategy) -> bool:
 
 
 def build_optimizers(
-    g_learning_rate: float, d_learning_rate: float, beta_1: float, beta_2: float
-) -> tuple[keras.optimizers.Adam, keras.optimizers.Adam]:
-    """The generator's and the discriminator's Adam optimizers, built from config values."""
-    return (
+    g_learning_rate: float,
+    d_learning_rate: float,
+    beta_1: float,
+    beta_2: float,
+    loss_scaling: bool = False,
+) -> tuple[keras.optimizers.Optimizer, keras.optimizers.Optimizer]:
+    """The generator's and the discriminator's Adam optimizers, built from config values.
+
+    With ``loss_scaling`` (for ``mixed_float16``) each is wrapped in Keras'
+    ``LossScaleOptimizer``: the train step multiplies the loss by a large
+    factor before differentiating, so that gradients too small for float16 do
+    not round to zero, and the optimizer divides them back. When a scaled
+    gradient overflows instead, that network's update is skipped (its
+    ``iterations`` do not advance) and the factor is halved.
+    """
+    optimizers = (
         keras.optimizers.Adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
         keras.optimizers.Adam(d_learning_rate, beta_1=beta_1, beta_2=beta_2),
     )
+    if loss_scaling:
+        return tuple(keras.optimizers.LossScaleOptimizer(opt) for opt in optimizers)
+    return optimizers

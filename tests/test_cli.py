@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from dcgan_lib.cli import main
+from dcgan_lib.config import TrainConfig
 
 FAST = ["--sample-data", "--batch-size", "16", "--sample-every", "2", "--checkpoint-every", "2",
         "--log-every", "2", "--quiet"]  # fmt: skip
@@ -28,6 +29,7 @@ def test_every_command_has_help(command, capsys):
         (["train", "--batch-size", "0"], "--batch-size: must be at least 1"),
         (["train", "--lr", "2"], r"--lr: must be in \[0, 1\)"),
         (["train", "--variant", "big"], "invalid choice: 'big'"),
+        (["train", "--precision", "float64"], "invalid choice: 'float64'"),
     ],
 )
 def test_malformed_values_exit_with_status_2_and_say_why(arguments, message, capsys):
@@ -77,3 +79,10 @@ def test_module_runs_as_a_program(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "generator.weights.h5").is_file()
     assert "Done at step 2" in result.stdout
+
+
+def test_precision_reaches_the_run_config(tmp_path):
+    run = tmp_path / "run"
+    options = [*FAST, "--batch-size", "4", "--steps", "2", "--precision", "mixed_bfloat16"]
+    assert main(["train", *options, "--out", str(run)]) == 0
+    assert TrainConfig.load(run / "config.json").precision == "mixed_bfloat16"

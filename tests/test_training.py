@@ -187,6 +187,7 @@ def test_batch_larger_than_the_data_is_rejected(images, tmp_path):
         ({"ema_decay": 1.0}, r"ema_decay must be in \[0, 1\)"),
         ({"ema_decay": True}, r"ema_decay must be in \[0, 1\)"),
         ({"variant": "huge"}, "variant must be one of"),
+        ({"precision": "float64"}, "precision must be one of float32, mixed_float16"),
         ({"steps_per_execution": 3}, "must be a multiple of steps_per_execution"),
     ],
 )

@@ -1,0 +1,97 @@
+"""Mixed-precision training (TrainConfig.precision): 16-bit compute, float32 weights and outputs."""
+
+import numpy as np
+import pytest
+
+from dcgan_lib import data
+from dcgan_lib._runtime import keras
+from dcgan_lib.config import TrainConfig
+from dcgan_lib.run import build_gan, load_generator, train
+from dcgan_lib.training import DCGAN, build_optimizers
+
+TINY = TrainConfig(
+    steps=8, batch_size=16, sample_every=4, checkpoint_every=4, log_every=2, num_samples=4
+)
+MIXED = ("mixed_float16", "mixed_bfloat16")
+
+
+@pytest.fixture(scope="module")
+def images():
+    (x_train, _), _ = data.load_mnist_sample()
+    return x_train[:200]
+
+
+@pytest.mark.parametrize("precision", MIXED)
+def test_mixed_policies_compute_in_16_bits_but_keep_float32_weights_and_outputs(precision):
+    gan = build_gan(TINY.replace(precision=precision))
+    half = precision.removeprefix("mixed_")
+    for network, output_layer in ((gan.generator, "to_image"), (gan.discriminator, "logit")):
+        hidden = [layer for layer in network.layers if layer.name != output_layer]
+        assert {layer.compute_dtype for layer in hidden} == {half}, network.name
+        assert network.get_layer(output_layer).compute_dtype == "float32"
+        assert {weight.dtype for weight in network.weights} == {"float32"}
+    images = gan.generator(gan.sample_noise(3), training=False)
+    assert images.dtype == "float32"
+    assert gan.discriminator(images, training=False).dtype == "float32"
+
+
+def test_only_float16_scales_the_losses():
+    assert isinstance(
+        build_gan(TINY.replace(precision="mixed_float16")).g_optimizer,
+        keras.optimizers.LossScaleOptimizer,
+    )
+    for precision in ("float32", "mixed_bfloat16"):
+        optimizer = build_gan(TINY.replace(precision=precision)).g_optimizer
+        assert not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+def test_loss_scaling_changes_the_range_of_gradients_not_the_update(images):
+    # In float32 nothing underflows, so scaling the loss by 2**15 and the gradients back
+    # (both exact: a power of two) must give the very update of the unscaled step. Leaving
+    # out the scaling in the step would instead shrink every gradient 32768-fold.
+    real = data.to_model_range(images[:16])
+    updated = []
+    for loss_scaling in (False, True):
+        keras.utils.set_random_seed(0)
+        gan = build_gan(TINY.replace(ema_decay=0.0))
+        optimizers = build_optimizers(2e-4, 2e-4, 0.5, 0.999, loss_scaling=loss_scaling)
+        optimizers[0].build(gan.generator.trainable_variables)
+        optimizers[1].build(gan.discriminator.trainable_variables)
+        scaled = DCGAN(gan.generator, gan.discriminator, TINY.latent_dim, seed=0)
+        scaled.compile(g_optimizer=optimizers[0], d_optimizer=optimizers[1])
+        scaled.train_step(real)
+        updated.append(
+            [np.asarray(w) for w in scaled.generator.weights + scaled.discriminator.weights]
+        )
+    for plain, scaled in zip(*updated):
+        np.testing.assert_allclose(plain, scaled, rtol=1e-5, atol=1e-7)
+
+
+def test_a_float16_run_trains_resumes_exactly_and_saves_weights_a_float32_model_loads(
+    images, tmp_path
+):
+    # Tiny batches: a CPU has no fast float16 convolutions (a batch of 16 takes seconds).
+    config = TINY.replace(
+        precision="mixed_float16", steps=4, batch_size=2, sample_every=2, checkpoint_every=2
+    )
+    straight = train(config, images, tmp_path / "straight", verbose=0)
+    train(config.replace(steps=2), images, tmp_path / "split", verbose=0)
+    resumed = train(config, images, tmp_path / "split", verbose=0, resume=True)
+    assert straight.step == resumed.step == 4
+    for mine, theirs in (
+        (straight.generator.weights, resumed.generator.weights),
+        (straight.averaged_generator.weights, resumed.averaged_generator.weights),
+        (straight.discriminator.weights, resumed.discriminator.weights),
+        (straight.g_optimizer.variables, resumed.g_optimizer.variables),
+        (straight.d_optimizer.variables, resumed.d_optimizer.variables),
+    ):
+        for a, b in zip(mine, theirs):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+    generator = load_generator(tmp_path / "straight")  # built in float32, for sampling anywhere
+    assert generator.compute_dtype == "float32"
+    z = np.random.default_rng(0).standard_normal((4, TINY.latent_dim)).astype("float32")
+    full = np.asarray(generator(z, training=False))
+    half = np.asarray(straight.sampler(z, training=False))
+    assert np.all(np.isfinite(half))
+    np.testing.assert_allclose(full, half, atol=0.05)  # the same weights, 16-bit arithmetic
