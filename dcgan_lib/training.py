@@ -140,10 +140,11 @@ class DCGAN(keras.Model):
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
             loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            # scale_loss returns the loss unchanged unless the optimizer scales losses
+            # for float16 (build_optimizers); it must be taken under the tape.
             share = self.d_optimizer.scale_loss(replica_share(loss))
         weights = self.discriminator.trainable_weights
-        gradients = tape.gradient(share, weights)
-        self.d_optimizer.apply_gradients(zip(gradients, weights))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
         return {
             "d_loss": loss,
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
@@ -157,8 +158,7 @@ class DCGAN(keras.Model):
             loss = generator_loss(fake_logits)
             share = self.g_optimizer.scale_loss(replica_share(loss))
         weights = self.generator.trainable_weights
-        gradients = tape.gradient(share, weights)
-        self.g_optimizer.apply_gradients(zip(gradients, weights))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
         return {"g_loss": loss}
 
     def train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -183,8 +183,7 @@ class DCGAN(keras.Model):
             values["g_loss"] = generator_loss(fake_logits)
             g_share = self.g_optimizer.scale_loss(replica_share(values["g_loss"]))
         g_weights = self.generator.trainable_weights
-        g_gradients = g_tape.gradient(g_share, g_weights)
-        self.g_optimizer.apply_gradients(zip(g_gradients, g_weights))
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_share, g_weights), g_weights))
         if self.averaged_generator is not None:
             self.update_average()
         return self.update_metrics(values)
