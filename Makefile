@@ -1,13 +1,14 @@
 # Build the book and run the tests in a local virtual environment, `.venv`.
 #   make book   execute every chapter and build the HTML book into _build/html
 #   make test   run the unit tests, the notebooks and a full book build in short-run mode
+#   make test-fast   run the library's unit tests only (tests/unit), a few minutes
 #   make clean  remove build outputs (the virtual environment stays)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv book test clean
+.PHONY: venv book test test-fast clean
 
 venv: $(VENV)/.installed
 
@@ -25,6 +26,9 @@ book: venv
 
 test: venv
 	DCGAN_SHORT_RUN=1 $(BIN)/python -m pytest
+
+test-fast: venv
+	DCGAN_SHORT_RUN=1 $(BIN)/python -m pytest tests/unit
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

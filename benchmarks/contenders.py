@@ -17,10 +17,10 @@ import time
 import numpy as np
 
 from dcgan_lib._runtime import keras
+from dcgan_lib.book.original import BlogDCGAN, TutorialLoop
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import make_dataset, to_model_range
-from dcgan_lib.original import BlogDCGAN, TutorialLoop
-from dcgan_lib.run import build_gan
+from dcgan_lib.runs import build_gan
 
 
 class Contender:
@@ -53,7 +53,7 @@ class Contender:
 class BlogContender(Contender):
     """The original blog's loop: ``train_on_batch`` with ``predict``, batch 32.
 
-    Its two Keras 3 bugs are fixed (see :class:`dcgan_lib.original.BlogDCGAN`), so that
+    Its two Keras 3 bugs are fixed (see :class:`dcgan_lib.book.original.BlogDCGAN`), so that
     the discriminator learns and the loop does the work it was written to do.
     """
 

@@ -5,7 +5,7 @@ interleaved rounds: in every round each loop trains for ``--interval`` seconds o
 wall-clock time, then its generator is evaluated with the package's metrics (5,000
 digits against 5,000 MNIST test digits; evaluation time is not counted as training).
 A loop stops once it meets the "clearly good digits" target of
-:mod:`dcgan_lib.time_to_quality` or has trained for ``--budget`` seconds.
+:mod:`dcgan_lib.book.time_to_quality` or has trained for ``--budget`` seconds.
 
 The loops:
 
@@ -38,11 +38,11 @@ from pathlib import Path
 from contenders import BlogContender, Contender, LibraryContender, TutorialContender
 from machine import cpu_times, environment, steal_share
 
+from dcgan_lib.book.time_to_quality import FD_FACTOR, MIN_CLASS_SHARE, QualityTarget
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist
 from dcgan_lib.errors import ConfigError, DCGANError
 from dcgan_lib.metrics import evaluate_generator, real_test_digits, reference_metrics
-from dcgan_lib.time_to_quality import FD_FACTOR, MIN_CLASS_SHARE, QualityTarget
 
 NUM_SAMPLES = 5000
 BUILT_IN_LOOPS = ("dcgan_lib", "blog", "tutorial")

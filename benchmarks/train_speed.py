@@ -5,10 +5,10 @@ interleaved rounds (every loop runs once per round, so a slow spell of the
 machine hits all of them alike), and reports medians:
 
 1. the original blog's loop: ``train_on_batch`` with ``predict``, batch 32
-   (``dcgan_lib.original.BlogDCGAN`` with the fixes that let its discriminator
+   (``dcgan_lib.book.original.BlogDCGAN`` with the fixes that let its discriminator
    learn, so that it does the work it was written to do);
 2. the TensorFlow tutorial's loop: a ``tf.function`` step with two gradient
-   tapes, batch 256 (``dcgan_lib.original.TutorialLoop``);
+   tapes, batch 256 (``dcgan_lib.book.original.TutorialLoop``);
 3. ``dcgan_lib``'s ``DCGAN.fit`` at its default settings, at batches 32, 128 and 256,
    and at its default batch in mixed precision (16-bit compute, the speed-up GPUs and
    TPUs offer; ``TrainConfig.precision``): ``mixed_bfloat16``, and on a GPU also

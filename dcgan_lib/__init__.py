@@ -23,11 +23,11 @@ from dcgan_lib.errors import (
     DCGANError,
     TrainingDivergedError,
 )
+from dcgan_lib.gan import DCGAN
 from dcgan_lib.models import build_discriminator, build_generator
 from dcgan_lib.pretrained import load_pretrained_generator
-from dcgan_lib.run import load_generator, train
+from dcgan_lib.runs import load_generator, train
 from dcgan_lib.settings import short_run
-from dcgan_lib.training import DCGAN
 
 __version__ = "0.1.0"
 

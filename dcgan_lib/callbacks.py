@@ -17,7 +17,7 @@ import numpy as np
 
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.errors import TrainingDivergedError
-from dcgan_lib.visualize import save_image_grid
+from dcgan_lib.grids import save_image_grid
 
 
 def sample_grid_path(directory: str | Path, step: int) -> Path:
@@ -62,7 +62,7 @@ class HistoryLogger(keras.callbacks.Callback):
     training so far. Keras reports running means since the start of its epoch,
     so the sum over a window is recovered from two of them, and a window that
     spans the end of an epoch carries that epoch's tail over. The logger lives
-    across the ``fit`` calls of a run (one per epoch, see :func:`dcgan_lib.run.train`);
+    across the ``fit`` calls of a run (one per epoch, see :func:`dcgan_lib.runs.train`);
     when a run is resumed it first drops rows past its checkpoint, so the file
     never holds a step twice, and its clock continues from the last kept row.
     """

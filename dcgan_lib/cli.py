@@ -136,7 +136,7 @@ def _load_training_images(args: argparse.Namespace):
 def _run_train(args: argparse.Namespace) -> int:
     from dcgan_lib.data import steps_per_epoch
     from dcgan_lib.distribute import global_batch_size, make_strategy
-    from dcgan_lib.run import train
+    from dcgan_lib.runs import train
 
     # A multi-worker strategy must exist before TensorFlow does any other work.
     strategy = make_strategy(args.strategy)
@@ -223,8 +223,8 @@ def _add_sample_arguments(parser: argparse.ArgumentParser) -> None:
 def _run_sample(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from dcgan_lib.run import load_generator
-    from dcgan_lib.visualize import save_image_grid
+    from dcgan_lib.grids import save_image_grid
+    from dcgan_lib.runs import load_generator
 
     generator = load_generator(args.weights)
     latent_dim = generator.input_shape[-1]
@@ -319,7 +319,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         format_table,
         reference_metrics,
     )
-    from dcgan_lib.run import load_generator
+    from dcgan_lib.runs import load_generator
 
     generator = load_generator(args.weights)
     data = SAMPLE_DATA if args.sample_data else args.data

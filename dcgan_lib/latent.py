@@ -385,7 +385,7 @@ def path_frames(
 ) -> np.ndarray:
     """The digits along an interpolation from z0 to z1, uint8 (steps, 28, 28).
 
-    The frames of the book's static explorer (:mod:`dcgan_lib.static_explorer`).
+    The frames of the book's static explorer (:mod:`dcgan_lib.book.static_explorer`).
     """
     return generate(generator, interpolate(z0, z1, steps, method))
 

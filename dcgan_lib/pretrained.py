@@ -23,7 +23,7 @@ from dcgan_lib._runtime import keras, tf
 from dcgan_lib.callbacks import read_history
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import DataError
-from dcgan_lib.run import load_generator
+from dcgan_lib.runs import load_generator
 
 REFERENCE_RUN = "reference_run"
 

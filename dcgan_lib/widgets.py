@@ -6,7 +6,7 @@ more walk along latent directions, a seed picker and a "new sample" button
 choose the two noise vectors. The digit is an ``ipywidgets.Image`` fed with PNG
 bytes, so the explorer needs only ipywidgets' core widgets and runs the same in
 JupyterLab, the classic Notebook and Colab. It needs a running Python kernel;
-:mod:`dcgan_lib.static_explorer` is the version for static pages.
+:mod:`dcgan_lib.book.static_explorer` is the version for static pages.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dcgan_lib._runtime import keras
+from dcgan_lib.grids import png_bytes
 from dcgan_lib.latent import (
     METHODS,
     generate,
@@ -26,7 +27,6 @@ from dcgan_lib.latent import (
     sample_noise,
     slerp,
 )
-from dcgan_lib.visualize import png_bytes
 
 MAX_SEED = 2**31 - 1
 _DEFAULT_DIRECTIONS = 3

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dcgan_lib.static_explorer import sprite_png, static_explorer
+from dcgan_lib.book.static_explorer import sprite_png, static_explorer
 
 
 def test_the_sprite_is_one_greyscale_png_of_all_frames():

@@ -21,7 +21,7 @@ from dcgan_lib.distribute import global_batch_size, make_strategy, num_replicas
 from dcgan_lib.errors import ConfigError
 
 TWO_CPU_REPLICAS = Path(__file__).with_name("two_cpu_replicas.py")
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

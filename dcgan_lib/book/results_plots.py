@@ -1,8 +1,8 @@
 """Figures of chapter 4, "Training results": a training film, copies, clock times.
 
-The loss curves and rows of sample grids are drawn by :mod:`dcgan_lib.training_plots`;
+The loss curves and rows of sample grids are drawn by :mod:`dcgan_lib.book.training_plots`;
 this module adds what reading a finished run needs beyond them. The numbers come
-from :mod:`dcgan_lib.results`.
+from :mod:`dcgan_lib.book.results`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from dcgan_lib.book.results import Neighbours, grid_step, seconds_per_step
 from dcgan_lib.data import to_pixels
-from dcgan_lib.results import Neighbours, grid_step, seconds_per_step
 
 _LABEL_HEIGHT = 16
 _LABEL_FONT_SIZE = 11
@@ -106,7 +106,7 @@ def plot_nearest_neighbours(
     Args:
         queries: the images searched for, uint8 pixels or model output, (N, 28, 28).
         references: the images searched, e.g. the training set.
-        neighbours: the result of :func:`dcgan_lib.results.nearest_neighbours` for
+        neighbours: the result of :func:`dcgan_lib.book.results.nearest_neighbours` for
             these queries and references; all its ``k`` neighbours are shown, one row
             each.
         query_label: the name of the top row.

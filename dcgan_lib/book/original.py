@@ -1,6 +1,6 @@
 """Two older ways to train the same DCGAN, ported faithfully to Keras 3 (chapter 3).
 
-The book's :class:`~dcgan_lib.training.DCGAN` is the third of three training loops for
+The book's :class:`~dcgan_lib.gan.DCGAN` is the third of three training loops for
 one pair of networks. The other two are kept here, each reproducing its source step by
 step, so that chapter 3 can show what goes wrong in the first and later chapters can time
 all three:
@@ -27,8 +27,8 @@ import numpy as np
 
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.data import to_model_range
+from dcgan_lib.grids import save_image_grid
 from dcgan_lib.models import build_discriminator, build_generator
-from dcgan_lib.visualize import save_image_grid
 
 BLOG_LEARNING_RATE = 2e-4
 BLOG_BATCH_SIZE = 32

@@ -9,7 +9,7 @@ from typing import Any
 import nbformat
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BOOK_DIR = REPO_ROOT / "book"
 
 # Pages of the book that are not chapters: they have no install cell or exercises.

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dcgan_lib import results, results_plots
+from dcgan_lib.book import results, results_plots
 from dcgan_lib.callbacks import sample_grid_path
-from dcgan_lib.visualize import save_image_grid
+from dcgan_lib.grids import save_image_grid
 
 
 def _random_digits(count: int, seed: int) -> np.ndarray:

@@ -8,8 +8,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from dcgan_lib import architecture, architecture_plots
 from dcgan_lib._runtime import keras
+from dcgan_lib.book import architecture, architecture_plots
 from dcgan_lib.models import build_discriminator, build_generator
 
 matplotlib.use("Agg")

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from dcgan_lib import toy
+from dcgan_lib.book import toy
 
 DATA_COLOR = "tab:blue"
 GENERATOR_COLOR = "tab:orange"
@@ -172,7 +172,7 @@ def plot_toy_gan_snapshots(history: toy.ToyGANHistory) -> Figure:
     """Generated samples and D(x) over the data density at each snapshot (chapter 1).
 
     Args:
-        history: what :func:`dcgan_lib.toy.train_toy_gan` returned.
+        history: what :func:`dcgan_lib.book.toy.train_toy_gan` returned.
     """
     columns = 3
     rows = math.ceil(len(history.snapshots) / columns)
@@ -227,7 +227,7 @@ def plot_toy_gan_training(history: toy.ToyGANHistory) -> Figure:
     from a single batch.
 
     Args:
-        history: what :func:`dcgan_lib.toy.train_toy_gan` returned.
+        history: what :func:`dcgan_lib.book.toy.train_toy_gan` returned.
     """
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(10, 3.2), dpi=FIGURE_DPI)
     iterations = np.arange(1, len(history.d_real) + 1)

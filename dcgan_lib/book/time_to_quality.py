@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dcgan_lib.evaluation_runs import align_table
+from dcgan_lib.book.comparison import align_table
 from dcgan_lib.metrics import EvaluationResult
 
 FD_FACTOR = 3.0

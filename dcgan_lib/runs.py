@@ -41,8 +41,8 @@ from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import make_dataset, steps_per_epoch
 from dcgan_lib.distribute import global_batch_size
 from dcgan_lib.errors import ConfigError, DataError
+from dcgan_lib.gan import DCGAN, build_optimizers
 from dcgan_lib.models import build_discriminator, build_generator
-from dcgan_lib.training import DCGAN, build_optimizers
 
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.jsonl"

@@ -1,4 +1,4 @@
-"""The "clearly good digits" target and the time-to-quality report (dcgan_lib.time_to_quality)."""
+"""The "clearly good digits" target and the time-to-quality report (dcgan_lib.book.time_to_quality)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dcgan_lib.data import load_mnist_sample
-from dcgan_lib.metrics import EvaluationResult
-from dcgan_lib.time_to_quality import (
+from dcgan_lib.book.time_to_quality import (
     FD_FACTOR,
     MIN_CLASS_SHARE,
     QualityTarget,
@@ -25,8 +23,10 @@ from dcgan_lib.time_to_quality import (
     summary_rows,
     target_of,
 )
+from dcgan_lib.data import load_mnist_sample
+from dcgan_lib.metrics import EvaluationResult
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def result(fd: float, shares: list[float]) -> EvaluationResult:

@@ -1,4 +1,4 @@
-"""The DCGAN train step, callbacks, reproducibility and resuming (dcgan_lib.training, .run)."""
+"""The DCGAN train step, callbacks, reproducibility and resuming (dcgan_lib.gan, .run)."""
 
 import time
 
@@ -11,7 +11,7 @@ from dcgan_lib._runtime import keras
 from dcgan_lib.callbacks import read_history
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import ConfigError, TrainingDivergedError
-from dcgan_lib.run import RunPaths, build_gan, load_generator, make_checkpoint, train
+from dcgan_lib.runs import RunPaths, build_gan, load_generator, make_checkpoint, train
 
 TINY = TrainConfig(
     steps=12, batch_size=16, sample_every=4, checkpoint_every=4, log_every=2, num_samples=9

@@ -1,7 +1,7 @@
 """Figures of chapter 2, "DCGAN architecture": the networks and the transposed convolution.
 
 Every function draws a new matplotlib figure and returns it; the numbers come
-from :mod:`dcgan_lib.architecture`.
+from :mod:`dcgan_lib.book.architecture`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Polygon, Rectangle
 
-from dcgan_lib import architecture
 from dcgan_lib._runtime import keras
+from dcgan_lib.book import architecture
 
 _IMAGE_COLOUR = "#9ecae1"
 _VECTOR_COLOUR = "#fdd0a2"

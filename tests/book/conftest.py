@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Runs jupyter-book's command line with the interpreter running the tests, so the build
 # uses the same environment whether or not the `jupyter-book` script is on PATH.

@@ -1,4 +1,4 @@
-"""The blog's Keras loop and the TensorFlow tutorial's loop in Keras 3 (dcgan_lib.original)."""
+"""The blog's Keras loop and the TensorFlow tutorial's loop in Keras 3 (dcgan_lib.book.original)."""
 
 import warnings
 
@@ -7,8 +7,8 @@ import pytest
 
 from dcgan_lib import data
 from dcgan_lib._runtime import tf
+from dcgan_lib.book.original import BlogDCGAN, TutorialLoop, blog_loss
 from dcgan_lib.losses import binary_cross_entropy_from_logits
-from dcgan_lib.original import BlogDCGAN, TutorialLoop, blog_loss
 
 HALF_BATCH = 4
 

@@ -1,4 +1,4 @@
-"""Measuring training runs and shipping the comparison of chapter 5 (dcgan_lib.evaluation_runs)."""
+"""Measuring training runs and shipping the comparison of chapter 5 (dcgan_lib.book.comparison)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from dcgan_lib.callbacks import read_history
-from dcgan_lib.config import TrainConfig
-from dcgan_lib.data import load_mnist_sample
-from dcgan_lib.errors import DataError
-from dcgan_lib.evaluation_runs import (
+from dcgan_lib.book.comparison import (
     COMPARISON_NAMES,
     FAILURE_NAME,
     as_result,
@@ -28,9 +24,13 @@ from dcgan_lib.evaluation_runs import (
     reference_metrics_over_training,
     snapshot_steps,
 )
+from dcgan_lib.callbacks import read_history
+from dcgan_lib.config import TrainConfig
+from dcgan_lib.data import load_mnist_sample
+from dcgan_lib.errors import DataError
 from dcgan_lib.metrics import SAMPLE_DATA, evaluate_generator, reference_metrics
 from dcgan_lib.pretrained import reference_run_dir
-from dcgan_lib.run import train
+from dcgan_lib.runs import train
 
 # Snapshots at 0, 2 and 4; grids only at 0 and 4, so step 2 has a snapshot but no grid.
 TINY = TrainConfig(

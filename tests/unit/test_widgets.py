@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from dcgan_lib._runtime import keras
+from dcgan_lib.grids import png_bytes
 from dcgan_lib.latent import lerp, random_directions, sample_noise, slerp
 from dcgan_lib.models import build_generator
-from dcgan_lib.visualize import png_bytes
 from dcgan_lib.widgets import Explorer, latent_explorer
 
 

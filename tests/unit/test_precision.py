@@ -7,8 +7,8 @@ from gan_state import assert_same_training_state
 from dcgan_lib import data
 from dcgan_lib._runtime import keras
 from dcgan_lib.config import TrainConfig
-from dcgan_lib.run import build_gan, load_generator, train
-from dcgan_lib.training import DCGAN, build_optimizers
+from dcgan_lib.gan import DCGAN, build_optimizers
+from dcgan_lib.runs import build_gan, load_generator, train
 
 TINY = TrainConfig(
     steps=8, batch_size=16, sample_every=4, checkpoint_every=4, log_every=2, num_samples=4

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from dcgan_lib.visualize import tile_images
+from dcgan_lib.grids import tile_images
 
 PRIOR_COLOR = "tab:blue"
 LERP_COLOR = "tab:orange"

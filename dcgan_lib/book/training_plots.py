@@ -1,6 +1,6 @@
 """Figures of a training run: its history and its sample grids (chapters 3 and 4).
 
-Both read what :func:`dcgan_lib.run.train` writes into a run directory: the rows of
+Both read what :func:`dcgan_lib.runs.train` writes into a run directory: the rows of
 ``history.jsonl`` (read them with :func:`dcgan_lib.callbacks.read_history`) and the PNG
 grids in ``samples/``.
 """

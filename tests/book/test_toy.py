@@ -1,4 +1,4 @@
-"""Specifications of the one-dimensional toy problem of chapter 1 (dcgan_lib.toy, toy_plots)."""
+"""Specifications of the one-dimensional toy problem of chapter 1 (dcgan_lib.book.toy, toy_plots)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from notebook_utils import BOOK_DIR, read_notebook
 
-from dcgan_lib import losses, toy, toy_plots
+from dcgan_lib import losses
+from dcgan_lib.book import toy, toy_plots
 
 # A grid wide enough that every density used below is negligible at its ends.
 GRID = np.linspace(-15.0, 25.0, 8001)

@@ -1,6 +1,6 @@
 """Figures of chapter 5, "Evaluation": metrics over training, comparisons, failures.
 
-The numbers come from :mod:`dcgan_lib.metrics` and :mod:`dcgan_lib.evaluation_runs`.
+The numbers come from :mod:`dcgan_lib.metrics` and :mod:`dcgan_lib.book.comparison`.
 Every figure that shows a metric of generated digits also shows the same metric
 for real digits as a dashed line: a value is only good or bad next to it.
 """
@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.image import imread
 
+from dcgan_lib.grids import tile_images
 from dcgan_lib.metrics import COVERAGE_MIN_SHARE, NUM_CLASSES, EvaluationResult
-from dcgan_lib.visualize import tile_images
 
 METRIC_LABELS = {
     "frechet_distance": "Fréchet distance ↓",
@@ -40,11 +40,11 @@ _REFERENCE_STYLE = {"color": "grey", "linestyle": "--", "linewidth": 1.0}
 def _read_grid(path: str | Path, keep: int | None = None) -> np.ndarray:
     """A saved sample grid at one screen pixel per image pixel, optionally cropped.
 
-    Runs save their grids with every pixel doubled (:func:`dcgan_lib.visualize.save_image_grid`);
+    Runs save their grids with every pixel doubled (:func:`dcgan_lib.grids.save_image_grid`);
     showing them undoubled keeps figures sharp and their PNG small.
 
     Args:
-        path: a grid written by :func:`dcgan_lib.visualize.save_image_grid`.
+        path: a grid written by :func:`dcgan_lib.grids.save_image_grid`.
         keep: show only the top-left ``keep`` x ``keep`` digits of the grid.
     """
     grid = imread(path)
@@ -87,7 +87,7 @@ def plot_metrics_over_training(
     """One panel per metric against training progress, real data as a dashed line (chapter 5).
 
     Args:
-        rows: metric rows of one run, as :func:`dcgan_lib.evaluation_runs.evaluate_snapshots`
+        rows: metric rows of one run, as :func:`dcgan_lib.book.comparison.evaluate_snapshots`
             writes them.
         reference: the metrics of real digits at the same sample size.
         metrics: the fields to plot, one panel each.
@@ -297,7 +297,7 @@ def plot_time_to_quality(
 
     Args:
         report: a report of ``benchmarks/time_to_quality.py``, as
-            :func:`dcgan_lib.time_to_quality.load_report` reads it.
+            :func:`dcgan_lib.book.time_to_quality.load_report` reads it.
         figsize: size of the figure in inches.
     """
     target = report["target"]

@@ -19,8 +19,8 @@ tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfigu
 from dcgan_lib.callbacks import read_history  # noqa: E402
 from dcgan_lib.config import TrainConfig  # noqa: E402
 from dcgan_lib.errors import ConfigError  # noqa: E402
-from dcgan_lib.run import load_generator, train  # noqa: E402
-from dcgan_lib.training import DCGAN  # noqa: E402
+from dcgan_lib.gan import DCGAN  # noqa: E402
+from dcgan_lib.runs import load_generator, train  # noqa: E402
 
 CONFIG = TrainConfig(
     steps=4, batch_size=8, sample_every=4, checkpoint_every=2, log_every=2, num_samples=4

@@ -17,8 +17,8 @@ be compared at equal cost.
 
 The same steps from a shell (what ``assets/comparison/README.md`` records)::
 
-    python -m dcgan_lib.evaluation_runs evaluate runs/compare-blog --data mnist.npz
-    python -m dcgan_lib.evaluation_runs export runs/compare-blog \\
+    python -m dcgan_lib.book.comparison evaluate runs/compare-blog --data mnist.npz
+    python -m dcgan_lib.book.comparison export runs/compare-blog \\
         dcgan_lib/assets/comparison/blog
 """
 
@@ -41,6 +41,7 @@ from dcgan_lib.callbacks import read_history, sample_grid_path, snapshot_path
 from dcgan_lib.classifier import weights_sha256
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import DataError
+from dcgan_lib.grids import save_image_grid
 from dcgan_lib.metrics import (
     COVERAGE_MIN_SHARE,
     DEFAULT_K,
@@ -52,8 +53,7 @@ from dcgan_lib.metrics import (
 )
 from dcgan_lib.models import build_generator
 from dcgan_lib.pretrained import reference_run_dir
-from dcgan_lib.run import CONFIG_FILE, HISTORY_FILE, SAMPLES_DIR, SNAPSHOTS_DIR, fixed_noise
-from dcgan_lib.visualize import save_image_grid
+from dcgan_lib.runs import CONFIG_FILE, HISTORY_FILE, SAMPLES_DIR, SNAPSHOTS_DIR, fixed_noise
 
 METRICS_FILE = "metrics.jsonl"
 COMPARISON = "comparison"
@@ -73,7 +73,7 @@ def snapshot_steps(run_dir: str | Path) -> list[int]:
     """The steps at which a run saved a generator snapshot, in order (chapter 5).
 
     Args:
-        run_dir: a run directory written by :func:`dcgan_lib.run.train` with
+        run_dir: a run directory written by :func:`dcgan_lib.runs.train` with
             ``snapshot_every`` set.
     """
     steps = []
@@ -483,9 +483,9 @@ def format_comparison_table(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m dcgan_lib.evaluation_runs evaluate|export ...``: the steps of the comparison."""
+    """``python -m dcgan_lib.book.comparison evaluate|export ...``: the steps of the comparison."""
     parser = argparse.ArgumentParser(
-        prog="python -m dcgan_lib.evaluation_runs", description=__doc__.splitlines()[0]
+        prog="python -m dcgan_lib.book.comparison", description=__doc__.splitlines()[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
     evaluate = commands.add_parser("evaluate", help="measure every snapshot of a run")
