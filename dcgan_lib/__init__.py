@@ -1,7 +1,19 @@
-"""dcgan_lib: the package behind the DCGAN book.
+"""dcgan_lib: the library of the DCGAN book.
 
-Every chapter of the book imports it; each function's docstring names the
-chapter that explains it. The most used names are available from here:
+Every chapter imports it; each function's docstring names the chapter that
+explains it. Its modules, in the order data flows through them:
+
+* :mod:`dcgan_lib.data`: MNIST, range conversion and the ``tf.data`` pipeline;
+* :mod:`dcgan_lib.models` and :mod:`dcgan_lib.losses`: the two networks and their losses;
+* :mod:`dcgan_lib.gan`: the ``DCGAN`` ``keras.Model`` and its train step;
+* :mod:`dcgan_lib.config`, :mod:`dcgan_lib.runs`, :mod:`dcgan_lib.callbacks`,
+  :mod:`dcgan_lib.distribute`: training runs and their directories;
+* :mod:`dcgan_lib.metrics` and :mod:`dcgan_lib.classifier`: how good the digits are;
+* :mod:`dcgan_lib.latent` and :mod:`dcgan_lib.widgets`: the latent space;
+* :mod:`dcgan_lib.pretrained`, :mod:`dcgan_lib.grids`, :mod:`dcgan_lib.cli`.
+
+``dcgan_lib.book`` holds the chapters' own helpers; it is not part of the API.
+The most used names are available from here:
 
 >>> import dcgan_lib
 >>> generator = dcgan_lib.build_generator()          # untrained
@@ -23,10 +35,12 @@ from dcgan_lib.errors import (
     DCGANError,
     TrainingDivergedError,
 )
-from dcgan_lib.gan import DCGAN
+from dcgan_lib.gan import DCGAN, build_gan
+from dcgan_lib.latent import generate, sample_noise
+from dcgan_lib.metrics import evaluate_generator
 from dcgan_lib.models import build_discriminator, build_generator
 from dcgan_lib.pretrained import load_pretrained_generator
-from dcgan_lib.runs import load_generator, train
+from dcgan_lib.runs import RunDirectory, load_generator, train
 from dcgan_lib.settings import short_run
 
 __version__ = "0.1.0"
@@ -36,15 +50,20 @@ __all__ = [
     "ConfigError",
     "DCGANError",
     "DataError",
+    "RunDirectory",
     "TrainConfig",
     "TrainingDivergedError",
     "build_discriminator",
+    "build_gan",
     "build_generator",
+    "evaluate_generator",
+    "generate",
     "load_generator",
-    "load_pretrained_generator",
     "load_mnist",
     "load_mnist_sample",
+    "load_pretrained_generator",
     "make_dataset",
+    "sample_noise",
     "short_run",
     "to_model_range",
     "to_pixels",

@@ -1,17 +1,17 @@
 """Keras callbacks for a DCGAN run: samples, history, checkpoints, divergence guard.
 
 All of them key on the global training step (``DCGAN.step``), not on Keras'
-per-epoch batch index, so a resumed run keeps writing where it stopped.
+per-epoch batch index, so a resumed run keeps writing where it stopped. Those
+that write files write into a :class:`dcgan_lib.runs.RunDirectory`, which names them.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,10 +19,8 @@ from dcgan_lib._runtime import keras, tf
 from dcgan_lib.errors import TrainingDivergedError
 from dcgan_lib.grids import save_image_grid
 
-
-def sample_grid_path(directory: str | Path, step: int) -> Path:
-    """Where the sample grid of ``step`` is saved: ``directory/step_000200.png``."""
-    return Path(directory) / f"step_{step:06d}.png"
+if TYPE_CHECKING:
+    from dcgan_lib.runs import RunDirectory
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -34,15 +32,15 @@ class SampleGrid(keras.callbacks.Callback):
     ``sampler``: the averaged generator when the run keeps one.
     """
 
-    def __init__(self, directory: str | Path, noise: np.ndarray, every: int) -> None:
+    def __init__(self, run: RunDirectory, noise: np.ndarray, every: int) -> None:
         super().__init__()
-        self.directory = Path(directory)
+        self.run = run
         self.noise = tf.constant(noise, tf.float32)
         self.every = every
 
     def save(self, step: int) -> Path:
         images = self.model.sampler(self.noise, training=False)
-        return save_image_grid(np.asarray(images), sample_grid_path(self.directory, step))
+        return save_image_grid(np.asarray(images), self.run.sample_path(step))
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.model.step == 0:
@@ -67,9 +65,9 @@ class HistoryLogger(keras.callbacks.Callback):
     never holds a step twice, and its clock continues from the last kept row.
     """
 
-    def __init__(self, path: str | Path, every: int) -> None:
+    def __init__(self, run: RunDirectory, every: int) -> None:
         super().__init__()
-        self.path = Path(path)
+        self.run = run
         self.every = every
         self._opened = False
         self._elapsed_before = 0.0
@@ -82,11 +80,10 @@ class HistoryLogger(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._opened:
-            rows = read_history(self.path) if self.path.exists() else []
+            rows = self.run.history() if self.run.history_path.exists() else []
             kept = [row for row in rows if row["step"] <= self.model.step]
             self._elapsed_before = kept[-1]["seconds"] if kept else 0.0
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text("".join(json.dumps(row) + "\n" for row in kept))
+            self.run.write_history(kept)
             self._opened = True
         self._started = time.perf_counter()
 
@@ -114,8 +111,7 @@ class HistoryLogger(keras.callbacks.Callback):
         row: dict[str, float] = {"step": step}
         row.update({name: total / count for name, total in sums.items()})
         row["seconds"] = round(self._elapsed_before + time.perf_counter() - self._started, 3)
-        with self.path.open("a") as file:
-            file.write(json.dumps(row) + "\n")
+        self.run.append_history(row)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs and self._epoch_count > self._previous_count:
@@ -126,11 +122,6 @@ class HistoryLogger(keras.callbacks.Callback):
         self._started = time.perf_counter()
 
 
-def snapshot_path(directory: str | Path, step: int) -> Path:
-    """Where the generator snapshot of ``step`` is saved."""
-    return Path(directory) / f"generator_step_{step:06d}.weights.h5"
-
-
 class GeneratorSnapshots(keras.callbacks.Callback):
     """Save the weights of the model's ``sampler`` every ``every`` steps (and at step 0).
 
@@ -138,14 +129,14 @@ class GeneratorSnapshots(keras.callbacks.Callback):
     snapshots stay, so quality can be measured along the whole run (chapter 5).
     """
 
-    def __init__(self, directory: str | Path, every: int) -> None:
+    def __init__(self, run: RunDirectory, every: int) -> None:
         super().__init__()
-        self.directory = Path(directory)
+        self.run = run
         self.every = every
 
     def _save(self, step: int) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.model.sampler.save_weights(snapshot_path(self.directory, step))
+        self.run.snapshots_dir.mkdir(parents=True, exist_ok=True)
+        self.model.sampler.save_weights(self.run.snapshot_path(step))
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.model.step == 0:
@@ -154,12 +145,6 @@ class GeneratorSnapshots(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self.model.step % self.every == 0:
             self._save(self.model.step)
-
-
-def read_history(path: str | Path) -> list[dict[str, float]]:
-    """Read the rows of a history file written by :class:`HistoryLogger`."""
-    lines = Path(path).read_text().splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 class CheckpointEvery(keras.callbacks.Callback):

@@ -133,19 +133,37 @@ def _validated(splits: MnistSplits, source: str) -> MnistSplits:
 
 
 def to_model_range(images: np.ndarray | tf.Tensor) -> tf.Tensor:
-    """Map uint8 pixels in [0, 255] to float32 in [-1, 1], shape (N, 28, 28, 1).
+    """Bring images to the models' range: float32 in [-1, 1], shape (N, 28, 28, 1).
 
-    The generator ends in ``tanh``, whose outputs lie in [-1, 1]; real images
-    are scaled the same way so the discriminator cannot tell them apart by range.
+    uint8 pixels in [0, 255] are rescaled; floats are taken as already in
+    [-1, 1] (model output) and only reshaped. The generator ends in ``tanh``,
+    whose outputs lie in [-1, 1]; real images are scaled the same way so the
+    discriminator cannot tell them apart by range.
+
+    Raises:
+        DataError: the images are not 28x28.
     """
     images = tf.convert_to_tensor(images)
+    if images.shape.rank not in (3, 4) or tuple(images.shape[1:3]) != IMAGE_SHAPE[:2]:
+        raise DataError(
+            f"expected images of shape (N, 28, 28) or (N, 28, 28, 1), got {tuple(images.shape)}."
+        )
     images = tf.reshape(images, (-1, *IMAGE_SHAPE))
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
+    if images.dtype == tf.uint8:
+        return tf.cast(images, tf.float32) / 127.5 - 1.0
+    return tf.cast(images, tf.float32)
 
 
 def to_pixels(images: np.ndarray | tf.Tensor) -> np.ndarray:
-    """Map model images in [-1, 1] back to uint8 pixels, shape (N, 28, 28), for display."""
-    images = np.asarray(images, dtype=np.float32).reshape(-1, *IMAGE_SHAPE[:2])
+    """Bring images to uint8 pixels, shape (N, 28, 28), for display.
+
+    Floats are taken as model images in [-1, 1] and rounded; uint8 pixels are
+    only reshaped.
+    """
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images.reshape(-1, *images.shape[-3:-1]) if images.ndim == 4 else images
+    images = images.astype(np.float32).reshape(-1, *IMAGE_SHAPE[:2])
     return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
@@ -226,16 +244,3 @@ def make_dataset(
     steps = tf.data.Dataset.range(start_step, stop)
     batches = steps.map(batch_at, num_parallel_calls=PARALLEL_BATCHES)
     return batches.prefetch(PREFETCH_BATCHES).with_options(_FIXED_PIPELINE)
-
-
-def first_per_class(
-    images: np.ndarray, labels: np.ndarray, per_class: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``per_class`` images of each digit, kept in their original order.
-
-    This is how the bundled sample was cut from MNIST (see ``assets/README.md``).
-    """
-    keep = np.zeros(len(labels), dtype=bool)
-    for digit in range(10):
-        keep[np.flatnonzero(labels == digit)[:per_class]] = True
-    return images[keep], labels[keep]

@@ -1,37 +1,23 @@
-"""The DCGAN as a ``keras.Model`` with its own ``train_step`` (chapter 3, "The train step").
+"""The DCGAN as a ``keras.Model`` with its own ``train_step`` (chapter "Implementation").
 
 ``DCGAN.fit`` trains both networks with Keras' own loop, progress bar and
 callbacks. Each step is the alternating procedure of Goodfellow et al. (2014):
-
-1. the discriminator takes one gradient step on ``-V(D, G)``, real images
-   labelled 1 and fresh fakes labelled 0, with the generator held fixed;
-2. the generator takes one gradient step on the non-saturating loss
-   ``-log D(G(z))``, with the discriminator held fixed.
-
-Each network is only ever updated by its own optimizer with gradients taken
-with respect to its own weights, so neither update can leak into the other
-network. (The "freeze the discriminator inside a combined model" idiom of the
-original Keras code relies on ``trainable`` being read at compile time, which
-Keras 3 does not do; chapter 3 shows what goes wrong.)
-
-With ``ema_decay`` the model also keeps an exponential moving average of the
-generator's weights (Yazıcı et al., 2019), updated after every generator step;
-that averaged generator draws the samples, because its weights wobble less than
-the trained generator's (chapter 3, "An averaged generator").
-
-The step also runs unchanged under a ``tf.distribute`` strategy
-(:mod:`dcgan_lib.distribute`): each replica trains on its slice of the batch
-with its own noise, and the logged values are means over all replicas.
+one discriminator update on ``-V(D, G)``, then one generator update on the
+non-saturating loss ``-log D(G(z))``, each network moved only by its own
+optimizer, so neither update can leak into the other network. The model can
+keep a moving average of the generator's weights, and the step runs unchanged
+under a ``tf.distribute`` strategy (:mod:`dcgan_lib.distribute`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from dcgan_lib._runtime import keras, tf
+from dcgan_lib.config import TrainConfig
+from dcgan_lib.errors import ConfigError
 from dcgan_lib.losses import discriminator_loss, generator_loss
+from dcgan_lib.models import build_discriminator, build_generator
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake")
 
@@ -69,6 +55,11 @@ class DCGAN(keras.Model):
         self.ema_decay = ema_decay
         self.averaged_generator = _copy_of(generator) if ema_decay else None
         self.noise_seed = keras.random.SeedGenerator(seed)
+        # Counts train steps, i.e. batches consumed. The optimizers' own counters can lag
+        # behind it: under float16 loss scaling an update whose gradients overflow is skipped.
+        self.step_counter = keras.Variable(
+            0, dtype="int64", trainable=False, aggregation="only_first_replica", name="step"
+        )
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         # Both networks are built, and with them everything the step uses; saying so stops
         # fit() under a distribution strategy from building the model by calling it on images.
@@ -97,8 +88,12 @@ class DCGAN(keras.Model):
 
     @property
     def step(self) -> int:
-        """Training steps taken so far (one discriminator and one generator update each)."""
-        return int(self.d_optimizer.iterations.numpy())
+        """Training steps taken so far: batches consumed, each one D and one G update.
+
+        An update that float16 loss scaling skips (its gradients overflowed) still
+        counts: the step consumed its batch (see :func:`build_optimizers`).
+        """
+        return int(self.step_counter.numpy())
 
     @property
     def sampler(self) -> keras.Model:
@@ -186,6 +181,7 @@ class DCGAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_share, g_weights), g_weights))
         if self.averaged_generator is not None:
             self.update_average()
+        self.step_counter.assign_add(1)
         return self.update_metrics(values)
 
     def update_average(self) -> None:
@@ -220,10 +216,6 @@ class DCGAN(keras.Model):
             # a scalar lacks; one-element vectors reduce to the same scalars.
             results = {name: tf.reshape(value, (1,)) for name, value in results.items()}
         return results
-
-    def generate(self, noise: np.ndarray | tf.Tensor) -> np.ndarray:
-        """Images G(z) in [-1, 1] for the given noise, drawn by :attr:`sampler`."""
-        return np.asarray(self.sampler(tf.convert_to_tensor(noise), training=False))
 
 
 def average_decay(step: float | tf.Tensor, ema_decay: float) -> tf.Tensor:
@@ -286,7 +278,8 @@ def build_optimizers(
     factor before differentiating, so that gradients too small for float16 do
     not round to zero, and the optimizer divides them back. When a scaled
     gradient overflows instead, that network's update is skipped (its
-    ``iterations`` do not advance) and the factor is halved.
+    ``iterations`` do not advance, while :attr:`DCGAN.step` does: the batch was
+    consumed) and the factor is halved.
     """
     optimizers = (
         keras.optimizers.Adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
@@ -295,3 +288,70 @@ def build_optimizers(
     if loss_scaling:
         return tuple(keras.optimizers.LossScaleOptimizer(opt) for opt in optimizers)
     return optimizers
+
+
+def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = None) -> DCGAN:
+    """Build and compile a DCGAN exactly as ``config`` describes, seeded by ``config.seed``.
+
+    Args:
+        config: the hyperparameters of the run.
+        strategy: the ``tf.distribute`` strategy to train under; its scope holds
+            every variable (weights, optimizer slots, metrics, random states),
+            and ``fit`` then runs each step on all its replicas. By default, the
+            strategy whose scope is active (usually none: one device).
+
+    Raises:
+        ConfigError: ``jit_compile`` with several GPU or CPU replicas.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    check_jit_compile(config, strategy)
+    with strategy.scope():
+        keras.utils.set_random_seed(config.seed)
+        generator = build_generator(
+            config.latent_dim, config.variant, seed=config.seed, dtype=config.precision
+        )
+        discriminator = build_discriminator(
+            config.variant, seed=config.seed, dtype=config.precision
+        )
+        gan = DCGAN(
+            generator,
+            discriminator,
+            config.latent_dim,
+            seed=config.seed,
+            ema_decay=config.ema_decay,
+        )
+        g_optimizer, d_optimizer = build_optimizers(
+            config.g_learning_rate,
+            config.d_learning_rate,
+            config.beta_1,
+            config.beta_2,
+            loss_scaling=config.precision == "mixed_float16",
+        )
+        gan.compile(
+            g_optimizer=g_optimizer,
+            d_optimizer=d_optimizer,
+            label_smoothing=config.label_smoothing,
+            jit_compile=config.jit_compile,
+            steps_per_execution=config.steps_per_execution,
+        )
+        # Optimizer slots are created lazily; building them now lets a checkpoint
+        # restore into them before the first step.
+        g_optimizer.build(generator.trainable_variables)
+        d_optimizer.build(discriminator.trainable_variables)
+    return gan
+
+
+def check_jit_compile(config: TrainConfig, strategy: tf.distribute.Strategy) -> None:
+    """Refuse ``jit_compile`` where XLA cannot compile the step (several GPU or CPU replicas)."""
+    # fit() compiles the step of all replicas into one XLA program, and an XLA program
+    # runs on one device: it cannot reach the other replicas' copies of the variables.
+    # (A TPU compiles every step with XLA anyway.)
+    if (
+        config.jit_compile
+        and strategy.num_replicas_in_sync > 1
+        and not isinstance(strategy, tf.distribute.TPUStrategy)
+    ):
+        raise ConfigError(
+            f"jit_compile does not work with {strategy.num_replicas_in_sync} replicas on "
+            "GPUs or CPUs: XLA compiles the step for one device. Train without it."
+        )

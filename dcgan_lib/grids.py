@@ -13,14 +13,6 @@ from matplotlib.image import imsave
 from dcgan_lib.data import to_pixels
 
 
-def _as_pixels(images: np.ndarray) -> np.ndarray:
-    """uint8 images stay as they are; float images are read as model output in [-1, 1]."""
-    images = np.asarray(images)
-    if images.dtype == np.uint8:
-        return images.reshape(-1, *images.shape[-3:-1]) if images.ndim == 4 else images
-    return to_pixels(images)
-
-
 def tile_images(
     images: np.ndarray, columns: int | None = None, padding: int = 2, background: int = 0
 ) -> np.ndarray:
@@ -33,7 +25,7 @@ def tile_images(
         padding: pixels between images.
         background: grey level of the padding.
     """
-    pixels = _as_pixels(images)
+    pixels = to_pixels(images)
     count, height, width = pixels.shape
     if count == 0:
         raise ValueError("tile_images needs at least one image.")
@@ -90,7 +82,7 @@ def plot_image_grid(
         ax: draw the tiled grid into this axes instead of a new figure.
         figsize: size of a new figure in inches.
     """
-    pixels = _as_pixels(images)
+    pixels = to_pixels(images)
     if titles is None:
         if ax is None:
             fig, ax = plt.subplots(figsize=figsize or (4, 4))

@@ -6,14 +6,12 @@ that space and reads what the generator does there:
 
 * paths between two noise vectors: linear (:func:`lerp`) and spherical
   (:func:`slerp`) interpolation;
-* walks from one z along a direction (:func:`walk`), in random orthonormal
-  directions (:func:`random_directions`) or in the directions that move the
-  generated images most (:func:`principal_directions`);
-* measurable style attributes of digits (:func:`stroke_width`, :func:`slant`)
-  that pick exemplars for vector arithmetic (:func:`select_exemplars`,
-  :func:`vector_arithmetic`), as in the DCGAN paper;
-* grids of generated digits along a path or over a 2-D slice
-  (:func:`path_frames`, :func:`slice_frames`) for the book's static explorer.
+* walks from one z along a direction (:func:`walk`), such as random
+  orthonormal directions (:func:`random_directions`);
+* the DCGAN paper's vector arithmetic on averaged exemplars (:func:`vector_arithmetic`).
+
+Every noise vector of the library is drawn by :func:`sample_noise`, and every
+batch of digits is made by :func:`generate`.
 
 Everything is NumPy on the outside: noise vectors are float32 arrays of shape
 (latent_dim,) or (N, latent_dim), and images are uint8 pixels (N, 28, 28).
@@ -21,7 +19,6 @@ Everything is NumPy on the outside: noise vectors are float32 arrays of shape
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Literal
 
 import numpy as np
@@ -32,12 +29,10 @@ from dcgan_lib.data import to_pixels
 Method = Literal["lerp", "slerp"]
 METHODS: tuple[Method, ...] = ("lerp", "slerp")
 
-_GENERATE_BATCH = 500
+GENERATE_BATCH = 500
 # Below this angle (radians) two directions count as parallel, and within it of pi as
 # antiparallel: sin(angle) is then too small to divide by.
 _PARALLEL_ANGLE = 1e-4
-# Pixels above this level (of 255) count as ink when measuring strokes.
-_INK_LEVEL = 128
 
 
 def latent_dim_of(generator: keras.Model) -> int:
@@ -59,21 +54,28 @@ def sample_noise(count: int, latent_dim: int, seed: int) -> np.ndarray:
 
 
 def generate(
-    generator: keras.Model, z: np.ndarray, batch_size: int = _GENERATE_BATCH
+    generator: keras.Model,
+    z: np.ndarray,
+    batch_size: int = GENERATE_BATCH,
+    *,
+    pixels: bool = True,
 ) -> np.ndarray:
-    """The generator's digits for noise vectors ``z``, as uint8 pixels (N, 28, 28).
+    """The generator's digits for noise vectors ``z``, in batches to bound memory.
 
     Args:
-        generator: a generator such as :func:`dcgan_lib.pretrained.load_pretrained_generator`.
+        generator: a generator such as :func:`dcgan_lib.load_pretrained_generator`.
         z: noise of shape (N, latent_dim), or one vector of shape (latent_dim,).
-        batch_size: vectors per call to the generator, to bound memory.
+        batch_size: vectors per call to the generator.
+        pixels: return uint8 pixels (N, 28, 28); ``False`` returns the
+            generator's float32 output in [-1, 1], shape (N, 28, 28, 1).
     """
     z = np.atleast_2d(np.asarray(z, dtype=np.float32))
     batches = [
-        to_pixels(generator(z[start : start + batch_size], training=False))
+        np.asarray(generator(z[start : start + batch_size], training=False))
         for start in range(0, len(z), batch_size)
     ]
-    return np.concatenate(batches)
+    images = np.concatenate(batches)
+    return to_pixels(images) if pixels else images
 
 
 def _fractions(t: float | np.ndarray) -> np.ndarray:
@@ -185,67 +187,6 @@ def random_directions(latent_dim: int, count: int, seed: int) -> np.ndarray:
     return (q * np.sign(np.diag(r))).T.astype(np.float32)
 
 
-@dataclasses.dataclass(frozen=True)
-class PrincipalDirections:
-    """Latent directions behind the main modes of variation of the generated images.
-
-    Attributes:
-        directions: unit vectors in z, shape (count, latent_dim); direction k is the
-            one whose coordinate best predicts an image's score on principal component k.
-        components: the principal components of the images, shape (count, 28 * 28).
-        explained_variance: share of the images' pixel variance along each component.
-        r_squared: share of each component's score that is linear in z (1 would mean
-            the component is exactly a linear function of z).
-    """
-
-    directions: np.ndarray
-    components: np.ndarray
-    explained_variance: np.ndarray
-    r_squared: np.ndarray
-
-
-def principal_directions(
-    generator: keras.Model, count: int = 3, num_samples: int = 2000, seed: int = 0
-) -> PrincipalDirections:
-    """The directions in z that move the generated digits along their principal components.
-
-    The principal components of z itself say nothing: the prior N(0, I) is
-    isotropic, every direction has variance 1, and the "principal directions"
-    of a sample of z are whatever its random fluctuations happen to favour
-    (chapter 6 checks this numerically). The generator is what gives directions
-    a meaning, so the analysis happens on its output, in the spirit of GANSpace
-    (Härkönen et al., 2020):
-
-    1. draw ``num_samples`` z from the prior and generate their digits;
-    2. find the principal components of the digits' pixels (PCA);
-    3. regress each digit's score on component k linearly on its z; the
-       normalised regression vector is the latent direction k.
-
-    Args:
-        generator: a trained generator.
-        count: number of directions.
-        num_samples: digits in the PCA; 2,000 take a few seconds on a CPU.
-        seed: seed of the noise (see :func:`sample_noise`).
-    """
-    z = sample_noise(num_samples, latent_dim_of(generator), seed).astype(np.float64)
-    pixels = generate(generator, z).reshape(num_samples, -1) / 255.0
-    centred = pixels - pixels.mean(axis=0)
-    _, singular_values, components = np.linalg.svd(centred, full_matrices=False)
-    scores = centred @ components[:count].T
-    design = np.hstack([z, np.ones((num_samples, 1))])
-    coefficients, *_ = np.linalg.lstsq(design, scores, rcond=None)
-    weights = coefficients[:-1]
-    residual = scores - design @ coefficients
-    r_squared = 1 - residual.var(axis=0) / scores.var(axis=0)
-    variance = singular_values**2
-    return PrincipalDirections(
-        directions=(weights / np.linalg.norm(weights, axis=0)).T.astype(np.float32),
-        components=components[:count].astype(np.float32),
-        explained_variance=variance[:count] / variance.sum(),
-        r_squared=r_squared,
-    )
-
-
 def walk(z: np.ndarray, direction: np.ndarray, amounts: np.ndarray) -> np.ndarray:
     """Points ``z + a * direction`` for each amount ``a``, shape (len(amounts), latent_dim).
 
@@ -256,108 +197,6 @@ def walk(z: np.ndarray, direction: np.ndarray, amounts: np.ndarray) -> np.ndarra
     direction = np.asarray(direction, dtype=np.float32)
     amounts = np.asarray(amounts, dtype=np.float32).reshape(-1, 1)
     return z + amounts * direction
-
-
-def style_along_walks(
-    generator: keras.Model, starts: np.ndarray, directions: np.ndarray, amounts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Average stroke width and slant of the digits along walks from many starting points.
-
-    Args:
-        generator: a trained generator.
-        starts: noise vectors to walk from, shape (N, latent_dim).
-        directions: unit directions, shape (K, latent_dim).
-        amounts: how far to walk, shape (A,) (see :func:`walk`).
-
-    Returns:
-        ``(width, slant)``, each of shape (K, A): the mean of :func:`stroke_width`
-        and of :func:`slant` over the N walks, per direction and amount.
-    """
-    starts = np.asarray(starts, dtype=np.float32)
-    amounts = np.asarray(amounts, dtype=np.float32)
-    widths, slants = [], []
-    for direction in np.asarray(directions, dtype=np.float32):
-        points = starts[:, None, :] + amounts[None, :, None] * direction
-        digits = generate(generator, points.reshape(-1, starts.shape[1]))
-        widths.append(stroke_width(digits).reshape(len(starts), -1).mean(axis=0))
-        slants.append(slant(digits).reshape(len(starts), -1).mean(axis=0))
-    return np.array(widths), np.array(slants)
-
-
-def stroke_width(images: np.ndarray) -> np.ndarray:
-    """Average stroke width of each digit, in pixels.
-
-    A stroke of length L and width w covers about L * w pixels and has a
-    boundary about 2 L long, so twice the ink area over the ink's perimeter
-    estimates w whatever the digit and its size.
-
-    Args:
-        images: uint8 pixels (N, 28, 28).
-
-    Returns:
-        float64 array (N,); 0 for an image without ink.
-    """
-    ink = np.asarray(images) >= _INK_LEVEL
-    padded = np.pad(ink, ((0, 0), (1, 1), (1, 1)))
-    perimeter = np.count_nonzero(padded[:, 1:, :] != padded[:, :-1, :], axis=(1, 2))
-    perimeter += np.count_nonzero(padded[:, :, 1:] != padded[:, :, :-1], axis=(1, 2))
-    area = np.count_nonzero(ink, axis=(1, 2))
-    return 2 * area / np.maximum(perimeter, 1)
-
-
-def slant(images: np.ndarray) -> np.ndarray:
-    """Slant of each digit in degrees from upright; positive leans right (like italics).
-
-    From the ink's second moments: the horizontal shift per row, cov(x, y) / var(y),
-    is the shear that the classic "deskewing" of MNIST removes. Image rows grow
-    downwards, so a digit whose top leans right has a negative covariance.
-
-    Args:
-        images: uint8 pixels (N, 28, 28).
-
-    Returns:
-        float64 array (N,); 0 for an image without ink.
-    """
-    weights = np.asarray(images, dtype=np.float64)
-    rows, columns = np.indices(weights.shape[1:], dtype=np.float64)
-    total = np.maximum(weights.sum(axis=(1, 2)), 1e-9)
-
-    def mean(values: np.ndarray) -> np.ndarray:
-        return (weights * values).sum(axis=(1, 2)) / total
-
-    mean_y, mean_x = mean(rows), mean(columns)
-    cov_xy = mean(rows * columns) - mean_x * mean_y
-    var_y = mean(rows**2) - mean_y**2
-    shear = -cov_xy / np.maximum(var_y, 1e-9)
-    return np.degrees(np.arctan(shear))
-
-
-def standardised(values: np.ndarray) -> np.ndarray:
-    """``values`` shifted and scaled to mean 0 and standard deviation 1."""
-    values = np.asarray(values, dtype=np.float64)
-    return (values - values.mean()) / values.std()
-
-
-def select_exemplars(scores: np.ndarray, signs: tuple[int, ...], count: int = 3) -> np.ndarray:
-    """Indices of the ``count`` samples most extreme in every attribute at once.
-
-    Args:
-        scores: standardised attributes, shape (N, A), one column per attribute
-            (see :func:`standardised`).
-        signs: one +1 or -1 per attribute: the end of each attribute wanted,
-            e.g. ``(+1, -1)`` for "wide strokes and leaning left".
-        count: exemplars to return (the DCGAN paper averages three).
-
-    Returns:
-        ``count`` indices into ``scores``, the best first. A sample's rank is its
-        smallest signed score, so an exemplar is extreme in all attributes, not
-        very extreme in one.
-    """
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.ndim != 2 or scores.shape[1] != len(signs):
-        raise ValueError(f"need one sign per column of scores {scores.shape}, got {signs}.")
-    worst = (scores * np.asarray(signs, dtype=np.float64)).min(axis=1)
-    return np.argsort(-worst, kind="stable")[:count]
 
 
 def vector_arithmetic(plus: np.ndarray, minus: np.ndarray, plus_too: np.ndarray) -> np.ndarray:
@@ -374,62 +213,3 @@ def vector_arithmetic(plus: np.ndarray, minus: np.ndarray, plus_too: np.ndarray)
     """
     means = [np.asarray(group, dtype=np.float64).mean(axis=0) for group in (plus, minus, plus_too)]
     return (means[0] - means[1] + means[2]).astype(np.float32)
-
-
-def path_frames(
-    generator: keras.Model,
-    z0: np.ndarray,
-    z1: np.ndarray,
-    steps: int = 25,
-    method: Method = "slerp",
-) -> np.ndarray:
-    """The digits along an interpolation from z0 to z1, uint8 (steps, 28, 28).
-
-    The frames of the book's static explorer (:mod:`dcgan_lib.book.static_explorer`).
-    """
-    return generate(generator, interpolate(z0, z1, steps, method))
-
-
-def slice_points(
-    centre: np.ndarray,
-    directions: np.ndarray,
-    size: int = 9,
-    extent: float = 3.0,
-) -> np.ndarray:
-    """A ``size`` x ``size`` grid of points in the plane through ``centre``.
-
-    Args:
-        centre: the noise vector at the middle of the grid.
-        directions: two unit vectors spanning the plane, shape (2, latent_dim);
-            rows of the grid move along the first, columns along the second.
-        size: points per side.
-        extent: the grid reaches ``extent`` units along each direction, each side.
-
-    Returns:
-        float32 array (size, size, latent_dim).
-    """
-    directions = np.asarray(directions, dtype=np.float32)
-    if directions.shape[0] != 2:
-        raise ValueError(f"a slice needs two directions, got {directions.shape[0]}.")
-    amounts = np.linspace(-extent, extent, size, dtype=np.float32)
-    down, across = np.meshgrid(amounts, amounts, indexing="ij")
-    return (
-        np.asarray(centre, dtype=np.float32)
-        + down[..., None] * directions[0]
-        + across[..., None] * directions[1]
-    )
-
-
-def slice_frames(
-    generator: keras.Model,
-    centre: np.ndarray,
-    directions: np.ndarray,
-    size: int = 9,
-    extent: float = 3.0,
-) -> np.ndarray:
-    """The digits over a 2-D slice of the latent space, uint8 (size, size, 28, 28).
-
-    See :func:`slice_points` for the grid; one generator call per batch of digits.
-    """
-    points = slice_points(centre, directions, size, extent)
-    return generate(generator, points.reshape(size * size, -1)).reshape(size, size, 28, 28)

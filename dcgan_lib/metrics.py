@@ -1,33 +1,17 @@
-"""Numbers for how good generated digits are (chapter 5, "Evaluation").
+"""Numbers for how good generated digits are (chapter "Evaluation").
 
 Every metric looks at images through the MNIST classifier of
 :mod:`dcgan_lib.classifier`: its class probabilities ``p(y|x)`` and its 128
-penultimate features.
+penultimate features. The Fréchet distance (FID with the digit classifier in
+place of Inception-v3), the Inception score, the class shares and precision and
+recall (Kynkäänniemi et al., 2019) are defined in the chapter.
 
-* **Fréchet distance** between Gaussians fitted to the features of generated
-  and real digits: FID (Heusel et al., 2017) with the digit classifier in
-  place of Inception-v3. Lower is better; it mixes quality and diversity.
-* **Inception score** ``exp(E_x KL(p(y|x) || p(y)))`` (Salimans et al., 2016),
-  again with the digit classifier: 1 when every image gets the same
-  prediction, at most 10 when predictions are confident and spread over all
-  ten digits.
-* **Class shares**: which digits the generator draws and how often; a
-  collapsed generator covers few digits.
-* **Precision and recall** (Kynkäänniemi et al., 2019): the share of
-  generated digits that fall inside the real digits' manifold (quality), and
-  of real digits inside the generated manifold (diversity), each manifold being
-  the union of balls reaching every sample's k-th nearest neighbour.
-
-Every value depends on the number of samples (the Fréchet distance of two
-finite samples of one distribution is not zero, and k-nearest-neighbour balls
-shrink as samples grow), so each is reported beside the same metric computed
-for real digits: a subset of MNIST's training split in the generator's place,
-with the same sample sizes (:func:`reference_metrics`). The reference values
-for the default sizes are cached in ``assets/reference_metrics.json``.
-
-Sample sizes: 5,000 generated digits against 5,000 real test digits by default;
-500 against 500 of the bundled sample when the short-run switch is on
-(:func:`dcgan_lib.settings.short_run`).
+Every value depends on the number of samples, so each is reported beside the
+same metric for real digits: MNIST training digits in the generator's place,
+with the same sample sizes (:func:`reference_metrics`, cached in
+``assets/reference_metrics.json``). Sample sizes: 5,000 generated digits
+against 5,000 real test digits by default; 500 against 500 of the bundled
+sample when the short-run switch is on (:func:`dcgan_lib.settings.short_run`).
 """
 
 from __future__ import annotations
@@ -42,15 +26,12 @@ from typing import Any
 import numpy as np
 
 from dcgan_lib._runtime import keras, tf
-from dcgan_lib.classifier import (
-    MnistClassifier,
-    environment_record,
-    load_classifier,
-    weights_sha256,
-)
+from dcgan_lib.classifier import MnistClassifier, load_classifier, weights_sha256
 from dcgan_lib.data import MnistSplits, load_mnist, load_mnist_sample
 from dcgan_lib.errors import ConfigError, DataError
+from dcgan_lib.latent import generate, latent_dim_of, sample_noise
 from dcgan_lib.settings import short_run
+from dcgan_lib.tables import text_table
 
 DEFAULT_NUM_SAMPLES = 5000
 SHORT_RUN_NUM_SAMPLES = 500
@@ -62,7 +43,6 @@ NUM_CLASSES = 10
 SAMPLE_DATA = "sample"
 REFERENCE_RESOURCE = "reference_metrics.json"
 
-_GENERATE_BATCH = 500
 _DISTANCE_BATCH = 1000
 # Independent random streams for the three draws of an evaluation with one seed.
 _TEST_STREAM, _TRAIN_STREAM = 1, 2
@@ -398,22 +378,14 @@ def real_subset(images: np.ndarray, num_samples: int, seed: int, stream: int) ->
     return images[np.sort(rng.choice(len(images), num_samples, replace=False))]
 
 
-def generate_images(
-    generator: keras.Model, num_samples: int, seed: int = 0, batch_size: int = _GENERATE_BATCH
-) -> np.ndarray:
+def generate_images(generator: keras.Model, num_samples: int, seed: int = 0) -> np.ndarray:
     """Draw ``num_samples`` images from ``generator`` with noise fixed by ``seed``.
 
     Returns:
         float32 images in [-1, 1], shape (num_samples, 28, 28, 1).
     """
-    latent_dim = generator.input_shape[-1]
-    noise = np.random.default_rng(seed).standard_normal((num_samples, latent_dim))
-    noise = noise.astype(np.float32)
-    batches = [
-        np.asarray(generator(noise[start : start + batch_size], training=False))
-        for start in range(0, num_samples, batch_size)
-    ]
-    return np.concatenate(batches)
+    noise = sample_noise(num_samples, latent_dim_of(generator), seed)
+    return generate(generator, noise, pixels=False)
 
 
 def real_test_digits(
@@ -490,20 +462,10 @@ def compute_reference_metrics(
         data: where the real digits come from (see :func:`load_real_splits`).
         classifier: the judge; ``None`` loads the shipped classifier.
     """
-    return _reference_from_splits(load_real_splits(data), num_samples, seed, k, classifier)
-
-
-def _reference_from_splits(
-    splits: MnistSplits,
-    num_samples: int,
-    seed: int,
-    k: int,
-    classifier: MnistClassifier | None,
-) -> EvaluationResult:
-    (x_train, _), (x_test, _) = splits
+    (x_train, _), _ = load_real_splits(data)
     return evaluate_images(
         real_subset(x_train, num_samples, seed, _TRAIN_STREAM),
-        real_subset(x_test, num_samples, seed, _TEST_STREAM),
+        real_test_digits(num_samples, seed=seed, data=data),
         k=k,
         classifier=classifier,
     )
@@ -536,7 +498,7 @@ def reference_metrics(
     """
     num_samples = num_samples or default_num_samples()
     if not recompute and classifier is None:
-        cached = _cached_reference(_source_name(data), num_samples, seed, k)
+        cached = cached_reference(_source_name(data), num_samples, seed, k)
         if cached is not None:
             return cached
     return compute_reference_metrics(num_samples, seed=seed, k=k, data=data, classifier=classifier)
@@ -547,12 +509,23 @@ def reference_cache_path() -> Path:
     return Path(str(resources.files("dcgan_lib.assets") / REFERENCE_RESOURCE))
 
 
-def _cached_reference(source: str, num_samples: int, seed: int, k: int) -> EvaluationResult | None:
+def cached_reference(
+    source: str, num_samples: int, seed: int = 0, k: int = DEFAULT_K
+) -> EvaluationResult | None:
+    """The real-data metrics cached in ``assets/reference_metrics.json``, if there.
+
+    Args:
+        source: ``"mnist"`` or ``"mnist_sample"`` (the bundled sample).
+        num_samples, seed, k: the settings the values were computed with.
+
+    Returns:
+        ``None`` when the cache has no entry for these settings, or its values
+        were measured with other classifier weights (they would not be comparable).
+    """
     path = reference_cache_path()
     if not path.is_file():
         return None
     cache = json.loads(path.read_text())
-    # Values measured with other classifier weights would not be comparable.
     if cache.get("classifier_sha256") != weights_sha256():
         return None
     for entry in cache["entries"]:
@@ -564,53 +537,6 @@ def _cached_reference(source: str, num_samples: int, seed: int, k: int) -> Evalu
         ):
             return EvaluationResult.from_dict(entry["metrics"])
     return None
-
-
-def write_reference_cache(
-    path: str | Path, data: str | Path | None, command: str, seed: int = 0
-) -> dict[str, Any]:
-    """Compute the reference metrics at the default settings and write them as JSON.
-
-    Two entries: MNIST from ``data`` with :data:`DEFAULT_NUM_SAMPLES`, and the
-    bundled sample with :data:`SHORT_RUN_NUM_SAMPLES`.
-
-    Args:
-        path: the JSON file to write.
-        data: an ``mnist.npz``, or ``None`` for :func:`dcgan_lib.data.load_mnist`'s default.
-        command: the command line that rebuilds the file, recorded in it.
-        seed: fixes which real digits are drawn.
-
-    Returns:
-        The dictionary written.
-    """
-    classifier = _shipped_classifier()
-    entries = []
-    for source, splits, num_samples in (
-        ("mnist", load_mnist(data), DEFAULT_NUM_SAMPLES),
-        ("mnist_sample", load_mnist_sample(), SHORT_RUN_NUM_SAMPLES),
-    ):
-        result = _reference_from_splits(splits, num_samples, seed, DEFAULT_K, classifier)
-        entries.append(
-            {
-                "data": source,
-                "num_samples": num_samples,
-                "seed": seed,
-                "k": DEFAULT_K,
-                "metrics": result.to_dict(),
-            }
-        )
-    cache = {
-        "description": (
-            "Metrics of real digits: num_samples random digits of the training split judged, "
-            "like generated digits, against num_samples random digits of the test split."
-        ),
-        "command": command,
-        "classifier_sha256": weights_sha256(),
-        "environment": environment_record(),
-        "entries": entries,
-    }
-    Path(path).write_text(json.dumps(cache, indent=2) + "\n")
-    return cache
 
 
 # --- Reporting ----------------------------------------------------------------------------------
@@ -636,12 +562,7 @@ def format_table(generated: EvaluationResult, reference: EvaluationResult | None
     for label, better, field, fmt in rows:
         real = fmt.format(getattr(reference, field)) if reference else "-"
         lines.append((label, fmt.format(getattr(generated, field)), real, better))
-    widths = [max(len(line[column]) for line in lines) for column in range(4)]
-    text = [
-        f"{line[0]:<{widths[0]}}  {line[1]:>{widths[1]}}  {line[2]:>{widths[2]}}  {line[3]}"
-        for line in lines
-    ]
-    text.insert(1, "-" * len(text[0]))
+    text = [text_table(lines, align="lrrl")]
     text.append("")
     text.append("Share of each digit (%):")
     text.append("  digit      " + " ".join(f"{digit:>5}" for digit in range(NUM_CLASSES)))

@@ -1,4 +1,4 @@
-"""A complete training run in one directory: train, resume, and load what it made.
+"""Training runs and their directories: train, resume, and read what a run made.
 
 A run directory holds::
 
@@ -8,24 +8,26 @@ A run directory holds::
     checkpoints/             weights, optimizer state and random state, to resume
     snapshots/               generator weights every ``snapshot_every`` steps, if asked for
     generator.weights.h5     the final generator (the averaged one, if the run keeps one)
+    metrics.jsonl            quality measured at each snapshot, once measured
+    record.json              how a published run was made (command, versions, machine)
 
-Chapter 3 trains a short run with :func:`train`; the command line
-(``python -m dcgan_lib train``) calls the same function.
+:class:`RunDirectory` is the one place that knows these names: everything that
+writes or reads a run goes through it. :func:`train` writes one (the command
+line's ``python -m dcgan_lib train`` calls it; chapter "Implementation" trains a
+short run with it), and :func:`load_generator` loads the generator of a run.
 
-Training can be spread over several devices with a ``tf.distribute`` strategy
-(:mod:`dcgan_lib.distribute`). ``TrainConfig.batch_size`` is then the batch of
-each replica: a step trains on ``batch_size * replicas`` images, the data
-pipeline makes batches of that global size, and ``config.steps`` counts these
-global steps. A checkpoint holds one copy of every variable, so it can be
-resumed under another strategy or number of replicas; the step count and the
-random states carry over, but with a different global batch the order of the
-data and the noise differ from what the uninterrupted run would have seen.
+A checkpoint holds one copy of every variable, so a run can be resumed under
+another ``tf.distribute`` strategy (:mod:`dcgan_lib.distribute`); with another
+global batch, though, the data and the noise differ from the uninterrupted run's.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,115 +43,184 @@ from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import make_dataset, steps_per_epoch
 from dcgan_lib.distribute import global_batch_size
 from dcgan_lib.errors import ConfigError, DataError
-from dcgan_lib.gan import DCGAN, build_optimizers
-from dcgan_lib.models import build_discriminator, build_generator
+from dcgan_lib.gan import DCGAN, build_gan, check_jit_compile
+from dcgan_lib.latent import sample_noise
+from dcgan_lib.models import build_generator
 
-CONFIG_FILE = "config.json"
-HISTORY_FILE = "history.jsonl"
-SAMPLES_DIR = "samples"
-SNAPSHOTS_DIR = "snapshots"
-CHECKPOINTS_DIR = "checkpoints"
 GENERATOR_FILE = "generator.weights.h5"
+_SAMPLE_NAME = re.compile(r"step_(\d+)\.png")
+_SNAPSHOT_NAME = re.compile(r"generator_step_(\d+)\.weights\.h5")
+
+# Settings that only change what a run writes, and when: a resumed run may change them.
+# Every other setting shapes the training itself, and a resumed run must keep it.
+RESUMABLE_SETTINGS = (
+    "steps",
+    "sample_every",
+    "checkpoint_every",
+    "log_every",
+    "snapshot_every",
+    "steps_per_execution",
+    "jit_compile",
+)
 
 
 @dataclasses.dataclass(frozen=True)
-class RunPaths:
-    """The files of a run directory."""
+class RunDirectory:
+    """The files of one training run (see the module docstring for the layout).
+
+    >>> run = RunDirectory("runs/my-run")
+    >>> run.history()[-1]["d_loss"]      # the last logged discriminator loss
+    >>> run.load_generator()             # the final generator
+    >>> run.load_generator(step=1000)    # a snapshot
+    """
 
     root: Path
 
-    @property
-    def config(self) -> Path:
-        return self.root / CONFIG_FILE
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
 
-    @property
-    def history(self) -> Path:
-        return self.root / HISTORY_FILE
+    config_path = property(lambda self: self.root / "config.json")
+    history_path = property(lambda self: self.root / "history.jsonl")
+    samples_dir = property(lambda self: self.root / "samples")
+    snapshots_dir = property(lambda self: self.root / "snapshots")
+    checkpoints_dir = property(lambda self: self.root / "checkpoints")
+    generator_path = property(lambda self: self.root / GENERATOR_FILE)
+    metrics_path = property(lambda self: self.root / "metrics.jsonl")
+    record_path = property(lambda self: self.root / "record.json")
 
-    @property
-    def samples(self) -> Path:
-        return self.root / SAMPLES_DIR
+    def sample_path(self, step: int) -> Path:
+        """Where the sample grid of ``step`` is saved: ``samples/step_000200.png``."""
+        return self.samples_dir / f"step_{step:06d}.png"
 
-    @property
-    def snapshots(self) -> Path:
-        return self.root / SNAPSHOTS_DIR
+    def snapshot_path(self, step: int) -> Path:
+        """Where the generator snapshot of ``step`` is saved."""
+        return self.snapshots_dir / f"generator_step_{step:06d}.weights.h5"
 
-    @property
-    def checkpoints(self) -> Path:
-        return self.root / CHECKPOINTS_DIR
+    def config(self) -> TrainConfig:
+        """The run's configuration.
 
-    @property
-    def generator(self) -> Path:
-        return self.root / GENERATOR_FILE
+        Raises:
+            ConfigError: the directory holds no readable ``config.json``.
+        """
+        return TrainConfig.load(self.config_path)
+
+    def history(self) -> list[dict[str, float]]:
+        """The rows of ``history.jsonl``: step, d_loss, g_loss, d_real, d_fake, seconds."""
+        return _read_json_lines(self.history_path)
+
+    def write_history(self, rows: list[dict[str, float]]) -> None:
+        """Replace the history with ``rows``."""
+        _write_json_lines(self.history_path, rows)
+
+    def append_history(self, row: dict[str, float]) -> None:
+        """Add one row at the end of the history."""
+        with self.history_path.open("a") as file:
+            file.write(json.dumps(row) + "\n")
+
+    def metrics(self) -> list[dict[str, Any]]:
+        """The rows of ``metrics.jsonl``: quality measured at each snapshot."""
+        return _read_json_lines(self.metrics_path)
+
+    def write_metrics(self, rows: list[dict[str, Any]]) -> None:
+        """Replace ``metrics.jsonl`` with ``rows``."""
+        _write_json_lines(self.metrics_path, rows)
+
+    def record(self) -> dict[str, Any]:
+        """How a published run was made (``record.json``)."""
+        return json.loads(_existing(self.record_path).read_text())
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        """Write ``record.json``."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.record_path.write_text(json.dumps(record, indent=2) + "\n")
+
+    def samples(self) -> dict[int, Path]:
+        """The run's sample grids by step, in step order."""
+        return _files_by_step(self.samples_dir, _SAMPLE_NAME)
+
+    def snapshot_steps(self) -> list[int]:
+        """The steps at which the run saved a generator snapshot, in order."""
+        return list(_files_by_step(self.snapshots_dir, _SNAPSHOT_NAME))
+
+    def latest_checkpoint(self) -> str | None:
+        """The checkpoint a resumed run starts from, or ``None``."""
+        return tf.train.latest_checkpoint(str(self.checkpoints_dir))
+
+    def load_generator(self, step: int | None = None) -> keras.Model:
+        """The run's final generator, or its snapshot at ``step``.
+
+        Raises:
+            DataError: the weights are missing or do not fit the run's architecture.
+        """
+        if step is None:
+            return load_generator(self.generator_path)
+        if not self.snapshot_path(step).is_file():
+            available = ", ".join(str(s) for s in self.snapshot_steps()) or "none"
+            raise DataError(f"{self.root} has no snapshot at step {step} (snapshots: {available}).")
+        return _generator_with_weights(self.snapshot_path(step), self.config())
 
 
-def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = None) -> DCGAN:
-    """Build and compile a DCGAN exactly as ``config`` describes, seeded by ``config.seed``.
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise DataError(f"{path} is missing: is {path.parent} a run directory?")
+    return path
 
-    Args:
-        config: the hyperparameters of the run.
-        strategy: the ``tf.distribute`` strategy to train under; its scope holds
-            every variable (weights, optimizer slots, metrics, random states),
-            and ``fit`` then runs each step on all its replicas. By default, the
-            strategy whose scope is active (usually none: one device).
+
+def _read_json_lines(path: Path) -> list[dict[str, Any]]:
+    lines = _existing(path).read_text().splitlines()
+    try:
+        return [json.loads(line) for line in lines if line.strip()]
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path} is not a JSON-lines file: {error}") from error
+
+
+def _write_json_lines(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(dict(row)) + "\n" for row in rows))
+
+
+def _files_by_step(directory: Path, pattern: re.Pattern[str]) -> dict[int, Path]:
+    found = {}
+    for path in directory.glob("*"):
+        match = pattern.fullmatch(path.name)
+        if match:
+            found[int(match.group(1))] = path
+    return dict(sorted(found.items()))
+
+
+def load_generator(path: str | Path) -> keras.Model:
+    """Load a trained generator from a run directory or a ``.weights.h5`` file.
+
+    The architecture comes from the run's ``config.json`` (beside the weights
+    file, or in the directory); without one, the book's default is assumed.
+
+    Raises:
+        DataError: the weights file is missing or does not fit the architecture.
     """
-    strategy = strategy or tf.distribute.get_strategy()
-    _check_jit_compile(config, strategy)
-    with strategy.scope():
-        keras.utils.set_random_seed(config.seed)
-        generator = build_generator(
-            config.latent_dim, config.variant, seed=config.seed, dtype=config.precision
-        )
-        discriminator = build_discriminator(
-            config.variant, seed=config.seed, dtype=config.precision
-        )
-        gan = DCGAN(
-            generator,
-            discriminator,
-            config.latent_dim,
-            seed=config.seed,
-            ema_decay=config.ema_decay,
-        )
-        g_optimizer, d_optimizer = build_optimizers(
-            config.g_learning_rate,
-            config.d_learning_rate,
-            config.beta_1,
-            config.beta_2,
-            loss_scaling=config.precision == "mixed_float16",
-        )
-        gan.compile(
-            g_optimizer=g_optimizer,
-            d_optimizer=d_optimizer,
-            label_smoothing=config.label_smoothing,
-            jit_compile=config.jit_compile,
-            steps_per_execution=config.steps_per_execution,
-        )
-        # Optimizer slots are created lazily; building them now lets a checkpoint
-        # restore into them before the first step.
-        g_optimizer.build(generator.trainable_variables)
-        d_optimizer.build(discriminator.trainable_variables)
-    return gan
+    path = Path(path)
+    weights = path / GENERATOR_FILE if path.is_dir() else path
+    if not weights.is_file():
+        raise DataError(f"generator weights not found: {weights}")
+    config_file = RunDirectory(weights.parent).config_path
+    config = TrainConfig.load(config_file) if config_file.is_file() else TrainConfig()
+    return _generator_with_weights(weights, config)
 
 
-def _check_jit_compile(config: TrainConfig, strategy: tf.distribute.Strategy) -> None:
-    # fit() compiles the step of all replicas into one XLA program, and an XLA program
-    # runs on one device: it cannot reach the other replicas' copies of the variables.
-    # (A TPU compiles every step with XLA anyway.)
-    if (
-        config.jit_compile
-        and strategy.num_replicas_in_sync > 1
-        and not isinstance(strategy, tf.distribute.TPUStrategy)
-    ):
-        raise ConfigError(
-            f"jit_compile does not work with {strategy.num_replicas_in_sync} replicas on "
-            "GPUs or CPUs: XLA compiles the step for one device. Train without it."
-        )
+def _generator_with_weights(weights: Path, config: TrainConfig) -> keras.Model:
+    generator = build_generator(config.latent_dim, config.variant)
+    try:
+        generator.load_weights(weights)
+    except Exception as error:  # h5py and Keras raise many types for a bad file
+        raise DataError(
+            f"{weights} could not be loaded as generator weights for the {config.variant!r} "
+            f"model with latent_dim={config.latent_dim}: {error}"
+        ) from error
+    return generator
 
 
 def fixed_noise(config: TrainConfig) -> np.ndarray:
     """The noise batch behind every sample grid of a run (same seed, same digits' z)."""
-    rng = np.random.default_rng(config.seed)
-    return rng.standard_normal((config.num_samples, config.latent_dim)).astype(np.float32)
+    return sample_noise(config.num_samples, config.latent_dim, config.seed)
 
 
 def _random_states(gan: DCGAN) -> dict[str, tf.Variable]:
@@ -166,9 +237,8 @@ def make_checkpoint(gan: DCGAN, directory: str | Path) -> tf.train.CheckpointMan
     """A checkpoint manager for everything needed to resume ``gan`` exactly.
 
     That is both networks (weights and batch-norm statistics), the averaged
-    generator if there is one, both optimizers (moments and step counters,
-    which also give the training step) and the random states of the noise and
-    of dropout.
+    generator if there is one, both optimizers (moments and step counters),
+    the training step and the random states of the noise and of dropout.
     """
     averaged = {} if gan.averaged_generator is None else {"averaged": gan.averaged_generator}
     checkpoint = tf.train.Checkpoint(
@@ -176,6 +246,7 @@ def make_checkpoint(gan: DCGAN, directory: str | Path) -> tf.train.CheckpointMan
         discriminator=gan.discriminator,
         g_optimizer=gan.g_optimizer,
         d_optimizer=gan.d_optimizer,
+        step=gan.step_counter.value,
         **averaged,
         **_random_states(gan),
     )
@@ -198,8 +269,10 @@ def train(
         config: every hyperparameter of the run.
         images: uint8 training images, shape (N, 28, 28).
         run_dir: output directory (see the module docstring for its layout).
-        resume: continue from the latest checkpoint in ``run_dir``, with the
-            configuration saved there; training then ends at ``config.steps``.
+        resume: continue from the latest checkpoint in ``run_dir`` up to
+            ``config.steps``. ``config`` may change the settings of
+            :data:`RESUMABLE_SETTINGS` (the new values are saved in
+            ``config.json``); any other change is refused.
         verbose: Keras' ``fit`` verbosity (``2`` prints one line per epoch).
         extra_callbacks: more Keras callbacks to run during ``fit``.
         strategy: the ``tf.distribute`` strategy to train under (see
@@ -212,16 +285,16 @@ def train(
 
     Raises:
         ConfigError: invalid values, e.g. a global batch larger than the data,
-            ``resume`` without a checkpoint, or ``jit_compile`` with several
-            GPU or CPU replicas.
+            ``resume`` without a checkpoint or with a changed training setting,
+            or ``jit_compile`` with several GPU or CPU replicas.
         TrainingDivergedError: a loss became NaN or infinite; the last good
             checkpoint is kept.
     """
-    paths = RunPaths(Path(run_dir))
+    run = RunDirectory(run_dir)
     strategy = strategy or tf.distribute.get_strategy()
     if resume:
-        config = _config_for_resume(paths, config)
-    _check_jit_compile(config, strategy)
+        check_resumable(run, config)
+    check_jit_compile(config, strategy)
     batch_size = global_batch_size(config.batch_size, strategy)
     if len(images) < batch_size:
         per_replica = (
@@ -232,11 +305,11 @@ def train(
         raise ConfigError(
             f"batch size {batch_size}{per_replica} is larger than the data ({len(images)} images)."
         )
-    paths.root.mkdir(parents=True, exist_ok=True)
-    config.save(paths.config)
+    run.root.mkdir(parents=True, exist_ok=True)
+    config.save(run.config_path)
 
     gan = build_gan(config, strategy)
-    manager = make_checkpoint(gan, paths.checkpoints)
+    manager = make_checkpoint(gan, run.checkpoints_dir)
     if resume:
         manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
 
@@ -247,23 +320,39 @@ def train(
 
     callbacks = [
         StopOnNonFinite(last_checkpoint_hint),
-        HistoryLogger(paths.history, config.log_every),
-        SampleGrid(paths.samples, fixed_noise(config), config.sample_every),
+        HistoryLogger(run, config.log_every),
+        SampleGrid(run, fixed_noise(config), config.sample_every),
         CheckpointEvery(lambda step: manager.save(checkpoint_number=step), config.checkpoint_every),
     ]
     if config.snapshot_every:
-        callbacks.append(GeneratorSnapshots(paths.snapshots, config.snapshot_every))
+        callbacks.append(GeneratorSnapshots(run, config.snapshot_every))
     callbacks += extra_callbacks or []
     _fit_in_epochs(gan, config, images, batch_size, callbacks, verbose)
-    gan.sampler.save_weights(paths.generator)
+    gan.sampler.save_weights(run.generator_path)
     return gan
 
 
-def _config_for_resume(paths: RunPaths, requested: TrainConfig) -> TrainConfig:
-    if not tf.train.latest_checkpoint(str(paths.checkpoints)):
-        raise ConfigError(f"cannot resume: no checkpoint in {paths.checkpoints}.")
-    saved = TrainConfig.load(paths.config)
-    return saved.replace(steps=requested.steps)
+def check_resumable(run: RunDirectory, config: TrainConfig) -> None:
+    """Check that ``run`` can be resumed with ``config``.
+
+    Raises:
+        ConfigError: the run has no checkpoint, or ``config`` changes a setting
+            that shapes training (one line naming each setting and its saved value).
+    """
+    if run.latest_checkpoint() is None:
+        raise ConfigError(f"cannot resume: no checkpoint in {run.checkpoints_dir}.")
+    saved = run.config()
+    changed = [
+        f"{field.name}={getattr(config, field.name)!r} (the run has {getattr(saved, field.name)!r})"
+        for field in dataclasses.fields(TrainConfig)
+        if field.name not in RESUMABLE_SETTINGS
+        and getattr(config, field.name) != getattr(saved, field.name)
+    ]
+    if changed:
+        raise ConfigError(
+            f"cannot resume {run.root} with {'; '.join(changed)}: a resumed run keeps the "
+            "settings it was trained with. Start a new run to change them."
+        )
 
 
 def _fit_in_epochs(
@@ -301,29 +390,3 @@ def _fit_in_epochs(
         if gan.stop_training:
             break
         step = gan.step
-
-
-def load_generator(path: str | Path) -> keras.Model:
-    """Load a trained generator from a run directory or a ``.weights.h5`` file.
-
-    The architecture comes from the run's ``config.json`` (beside the weights
-    file, or in the directory); without one, the book's default is assumed.
-
-    Raises:
-        DataError: the weights file is missing or does not fit the architecture.
-    """
-    path = Path(path)
-    weights = path / GENERATOR_FILE if path.is_dir() else path
-    if not weights.is_file():
-        raise DataError(f"generator weights not found: {weights}")
-    config_file = weights.parent / CONFIG_FILE
-    config = TrainConfig.load(config_file) if config_file.is_file() else TrainConfig()
-    generator = build_generator(config.latent_dim, config.variant)
-    try:
-        generator.load_weights(weights)
-    except Exception as error:  # h5py and Keras raise many types for a bad file
-        raise DataError(
-            f"{weights} could not be loaded as generator weights for the {config.variant!r} "
-            f"model with latent_dim={config.latent_dim}: {error}"
-        ) from error
-    return generator

@@ -1,12 +1,8 @@
-"""A live latent-space explorer built from core ipywidgets (chapter 6, "The latent space").
+"""A live latent-space explorer built from core ipywidgets (chapter "The latent space").
 
-Sliders move a noise vector z and the generator redraws its digit at once: one
-slider interpolates between two noise vectors (linearly or spherically), a few
-more walk along latent directions, a seed picker and a "new sample" button
-choose the two noise vectors. The digit is an ``ipywidgets.Image`` fed with PNG
-bytes, so the explorer needs only ipywidgets' core widgets and runs the same in
-JupyterLab, the classic Notebook and Colab. It needs a running Python kernel;
-:mod:`dcgan_lib.book.static_explorer` is the version for static pages.
+Sliders move a noise vector z and the generator redraws its digit at once. The
+digit is an ``ipywidgets.Image`` fed with PNG bytes, so the explorer runs the
+same in JupyterLab, the classic Notebook and Colab; it needs a Python kernel.
 """
 
 from __future__ import annotations

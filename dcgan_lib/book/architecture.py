@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 
 from dcgan_lib._runtime import keras
+from dcgan_lib.tables import text_table
 
 Padding = Literal["same", "valid"]
 PADDINGS: tuple[str, ...] = ("same", "valid")
@@ -120,17 +121,7 @@ def format_layer_table(rows: list[LayerRow]) -> str:
         (name, kind, shape, f"{params:,}", f"{trainable:,}")
         for name, kind, shape, params, trainable in [*lines, total]
     ]
-    widths = [max(len(row[column]) for row in cells) for column in range(len(header))]
-
-    def render(row: tuple[str, ...]) -> str:
-        left = [text.ljust(width) for text, width in zip(row[:3], widths[:3])]
-        right = [text.rjust(width) for text, width in zip(row[3:], widths[3:])]
-        return "  ".join(left + right).rstrip()
-
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    return "\n".join(
-        [render(cells[0]), rule, *(render(row) for row in cells[1:-1]), rule, render(cells[-1])]
-    )
+    return text_table(cells, align="lllrr", rules_before=[len(cells) - 1])
 
 
 def _describe(layer: keras.layers.Layer) -> str:

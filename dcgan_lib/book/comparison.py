@@ -1,110 +1,51 @@
-"""Measuring whole training runs, and the runs chapter 5 compares ("Evaluation").
+"""The runs chapter "Evaluation" compares, and measuring a run over its training.
 
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 :mod:`dcgan_lib.metrics` scores one generator. This module scores a run: every
-generator snapshot it saved (``snapshots/``, see :class:`dcgan_lib.callbacks.GeneratorSnapshots`),
-so quality can be followed over training and runs with different settings can
-be compared at equal cost.
+generator snapshot it saved, so quality can be followed over training and runs
+with different settings can be compared at equal cost.
 
 * :func:`evaluate_snapshots` measures each snapshot of a run directory and
-  writes one JSON line per snapshot to its ``metrics.jsonl``: the step, the
-  training images seen, the training seconds so far, and every metric.
-* :func:`export_comparison` copies the small artifacts of a measured run
-  (configuration, history, metrics, a few sample grids; never weights) into
-  the package, under ``assets/comparison/<name>/``.
-* :func:`load_comparison` and :func:`load_comparison_run` read them back;
-  :func:`reference_metrics_over_training` reads the measurements of the
-  book's reference run (``assets/reference_run/metrics.jsonl``).
-
-The same steps from a shell (what ``assets/comparison/README.md`` records)::
-
-    python -m dcgan_lib.book.comparison evaluate runs/compare-blog --data mnist.npz
-    python -m dcgan_lib.book.comparison export runs/compare-blog \\
-        dcgan_lib/assets/comparison/blog
+  writes one row per snapshot to its ``metrics.jsonl``: the step, the training
+  images seen, the training seconds so far, and every metric.
+* :func:`load_comparison` and :func:`load_comparison_run` read the measured
+  runs shipped in ``assets/comparison/`` (put there by
+  ``python -m dcgan_lib.book.assets export-comparison``).
+* The ``format_*`` functions print their tables.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
-import shutil
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from dcgan_lib._runtime import keras
-from dcgan_lib.callbacks import read_history, sample_grid_path, snapshot_path
-from dcgan_lib.classifier import weights_sha256
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import DataError
-from dcgan_lib.grids import save_image_grid
 from dcgan_lib.metrics import (
     COVERAGE_MIN_SHARE,
     DEFAULT_K,
     DEFAULT_NUM_SAMPLES,
     EvaluationResult,
+    cached_reference,
     default_num_samples,
     evaluate_generator,
     reference_cache_path,
 )
-from dcgan_lib.models import build_generator
-from dcgan_lib.pretrained import reference_run_dir
-from dcgan_lib.runs import CONFIG_FILE, HISTORY_FILE, SAMPLES_DIR, SNAPSHOTS_DIR, fixed_noise
+from dcgan_lib.pretrained import reference_run
+from dcgan_lib.runs import RunDirectory
+from dcgan_lib.tables import text_table
 
-METRICS_FILE = "metrics.jsonl"
 COMPARISON = "comparison"
 # The four configurations trained on the same budget of training images, in the
 # order the chapter shows them: the book's own first.
 COMPARISON_NAMES = ("book", "blog", "tutorial", "paper")
 FAILURE_NAME = "failure-high-lr"
 
-_SNAPSHOT_PREFIX = "generator_step_"
-_WEIGHTS_SUFFIX = ".weights.h5"
-
 
 # --- Measuring a run ----------------------------------------------------------------------------
-
-
-def snapshot_steps(run_dir: str | Path) -> list[int]:
-    """The steps at which a run saved a generator snapshot, in order (chapter 5).
-
-    Args:
-        run_dir: a run directory written by :func:`dcgan_lib.runs.train` with
-            ``snapshot_every`` set.
-    """
-    steps = []
-    for path in (Path(run_dir) / SNAPSHOTS_DIR).glob(f"{_SNAPSHOT_PREFIX}*{_WEIGHTS_SUFFIX}"):
-        digits = path.name.removeprefix(_SNAPSHOT_PREFIX).removesuffix(_WEIGHTS_SUFFIX)
-        if digits.isdigit():
-            steps.append(int(digits))
-    return sorted(steps)
-
-
-def load_snapshot(run_dir: str | Path, step: int) -> keras.Model:
-    """The generator of a run as it was at ``step``, from its snapshot (chapter 5).
-
-    The architecture comes from the run's ``config.json``; the snapshot holds
-    only the weights.
-
-    Raises:
-        DataError: the run has no snapshot at ``step``, or it does not fit the architecture.
-    """
-    run = Path(run_dir)
-    weights = snapshot_path(run / SNAPSHOTS_DIR, step)
-    if not weights.is_file():
-        available = ", ".join(str(s) for s in snapshot_steps(run)) or "none"
-        raise DataError(f"{run} has no snapshot at step {step} (snapshots at: {available}).")
-    config = TrainConfig.load(run / CONFIG_FILE)
-    generator = build_generator(config.latent_dim, config.variant)
-    try:
-        generator.load_weights(weights)
-    except Exception as error:  # h5py and Keras raise many types for a bad file
-        raise DataError(f"{weights} could not be loaded as generator weights: {error}") from error
-    return generator
 
 
 def evaluate_snapshots(
@@ -129,7 +70,7 @@ def evaluate_snapshots(
             :func:`dcgan_lib.metrics.default_num_samples` (5,000, or 500 in a short run).
         seed: fixes the noise and the choice of real digits.
         data: where the real digits come from (see :func:`dcgan_lib.metrics.load_real_splits`).
-        out: the JSON-lines file to write; by default ``run_dir/metrics.jsonl``.
+        out: the run directory whose ``metrics.jsonl`` to write; by default ``run_dir``.
 
     Returns:
         One row per snapshot, in step order: ``step``, ``images_seen`` (steps times
@@ -141,17 +82,18 @@ def evaluate_snapshots(
     Raises:
         DataError: the run has no snapshots.
     """
-    run = Path(run_dir)
-    steps = snapshot_steps(run)
+    run = RunDirectory(run_dir)
+    steps = run.snapshot_steps()
     if not steps:
-        raise DataError(f"{run} has no generator snapshots; train with snapshot_every > 0.")
-    config = TrainConfig.load(run / CONFIG_FILE)
-    seconds_at = {int(row["step"]): row["seconds"] for row in read_history(run / HISTORY_FILE)}
+        raise DataError(f"{run.root} has no generator snapshots; train with snapshot_every > 0.")
+    config = run.config()
+    seconds_at = {int(row["step"]): row["seconds"] for row in run.history()}
     seconds_at[0] = 0.0
     num_samples = num_samples or default_num_samples()
     rows = []
     for step in steps:
-        result = evaluate_generator(load_snapshot(run, step), num_samples, seed=seed, data=data)
+        generator = run.load_generator(step)
+        result = evaluate_generator(generator, num_samples, seed=seed, data=data)
         rows.append(
             {
                 "step": step,
@@ -161,97 +103,14 @@ def evaluate_snapshots(
                 **result.to_dict(),
             }
         )
-    write_metrics(rows, run / METRICS_FILE if out is None else out)
+    (run if out is None else RunDirectory(out)).write_metrics(rows)
     return rows
-
-
-def write_metrics(rows: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
-    """Write metric rows as JSON lines, one per snapshot."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(dict(row)) + "\n" for row in rows))
-    return path
-
-
-def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    """Read the rows of a ``metrics.jsonl`` written by :func:`evaluate_snapshots`."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"no metrics file at {path}; write one with evaluate_snapshots().")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def as_result(row: Mapping[str, Any]) -> EvaluationResult:
     """The :class:`dcgan_lib.metrics.EvaluationResult` inside a metrics row."""
     fields = {field.name for field in dataclasses.fields(EvaluationResult)}
     return EvaluationResult.from_dict({name: row[name] for name in fields})
-
-
-# --- Exporting a measured run into the package --------------------------------------------------
-
-
-def export_comparison(
-    run_dir: str | Path,
-    destination: str | Path,
-    *,
-    until_step: int | None = None,
-    sample_steps: Sequence[int] | None = None,
-) -> Path:
-    """Copy the small artifacts of a measured run into ``destination`` (chapter 5).
-
-    Copied: ``config.json``; the rows of ``history.jsonl`` and ``metrics.jsonl``
-    up to ``until_step``; the sample grids of ``sample_steps``. A grid the run did
-    not save is drawn from the snapshot of its step with the run's fixed noise,
-    exactly as the run's own grids are. Weights, checkpoints and snapshots stay
-    behind, so an export is a few tens of kilobytes.
-
-    Args:
-        run_dir: a run measured by :func:`evaluate_snapshots`.
-        destination: the directory to fill, e.g. ``dcgan_lib/assets/comparison/blog``.
-        until_step: the last step to keep; by default the last measured snapshot.
-            The book's entry in the comparison is the reference run cut at
-            64,000 training images.
-        sample_steps: steps whose grids to copy; by default ``until_step`` and
-            the saved grid or snapshot nearest to halfway there.
-
-    Returns:
-        ``destination``.
-
-    Raises:
-        DataError: a file is missing, or ``until_step`` was not measured.
-    """
-    run, out = Path(run_dir), Path(destination)
-    metrics = read_metrics(run / METRICS_FILE)
-    measured = [row["step"] for row in metrics]
-    until_step = measured[-1] if until_step is None else until_step
-    if until_step not in measured:
-        raise DataError(f"step {until_step} of {run} was not measured (measured: {measured}).")
-    if sample_steps is None:
-        saved = [int(grid.stem.removeprefix("step_")) for grid in (run / SAMPLES_DIR).glob("*.png")]
-        candidates = [step for step in {*saved, *measured} if 0 < step <= until_step]
-        halfway = min(
-            candidates or [until_step], key=lambda step: (abs(step - until_step / 2), step)
-        )
-        sample_steps = sorted({halfway, until_step})
-    if not (run / CONFIG_FILE).is_file():
-        raise DataError(f"{run / CONFIG_FILE} is missing.")
-
-    if (out / SAMPLES_DIR).is_dir():
-        shutil.rmtree(out / SAMPLES_DIR)
-    (out / SAMPLES_DIR).mkdir(parents=True)
-    shutil.copy2(run / CONFIG_FILE, out / CONFIG_FILE)
-    history = [row for row in read_history(run / HISTORY_FILE) if row["step"] <= until_step]
-    (out / HISTORY_FILE).write_text("".join(json.dumps(row) + "\n" for row in history))
-    write_metrics([row for row in metrics if row["step"] <= until_step], out / METRICS_FILE)
-    for step in sample_steps:
-        grid = sample_grid_path(run / SAMPLES_DIR, step)
-        if grid.is_file():
-            shutil.copy2(grid, out / SAMPLES_DIR / grid.name)
-        else:
-            noise = fixed_noise(TrainConfig.load(run / CONFIG_FILE))
-            images = load_snapshot(run, step)(noise, training=False)
-            save_image_grid(np.asarray(images), out / SAMPLES_DIR / grid.name)
-    return out
 
 
 # --- Reading the shipped measurements -----------------------------------------------------------
@@ -315,22 +174,19 @@ def load_comparison_run(name: str, directory: str | Path | None = None) -> Compa
     Raises:
         DataError: the run or one of its files is missing.
     """
-    root = (comparison_dir() if directory is None else Path(directory)) / name
-    if not root.is_dir():
+    run = RunDirectory((comparison_dir() if directory is None else Path(directory)) / name)
+    if not run.root.is_dir():
         raise DataError(
-            f"no comparison run {name!r} in {root.parent}; reinstall dcgan_lib to get the "
-            "shipped runs back, or make one with export_comparison()."
+            f"no comparison run {name!r} in {run.root.parent}; reinstall dcgan_lib to get the "
+            "shipped runs back."
         )
-    samples = {}
-    for grid in sorted((root / SAMPLES_DIR).glob("step_*.png")):
-        samples[int(grid.stem.removeprefix("step_"))] = grid
     return ComparisonRun(
         name=name,
-        directory=root,
-        config=TrainConfig.load(root / CONFIG_FILE),
-        history=read_history(root / HISTORY_FILE),
-        metrics=read_metrics(root / METRICS_FILE),
-        samples=samples,
+        directory=run.root,
+        config=run.config(),
+        history=run.history(),
+        metrics=run.metrics(),
+        samples=run.samples(),
     )
 
 
@@ -353,7 +209,7 @@ def reference_metrics_over_training() -> list[dict[str, Any]]:
     Read from ``dcgan_lib/assets/reference_run/metrics.jsonl``; the rows are
     those of :func:`evaluate_snapshots`.
     """
-    return read_metrics(reference_run_dir() / METRICS_FILE)
+    return reference_run().metrics()
 
 
 def shipped_reference(
@@ -370,41 +226,13 @@ def shipped_reference(
         DataError: the cache has no entry for these settings, or was computed
             with other classifier weights.
     """
-    cache = json.loads(reference_cache_path().read_text())
-    if cache.get("classifier_sha256") == weights_sha256():
-        for entry in cache["entries"]:
-            if (entry["data"], entry["num_samples"], entry["seed"], entry["k"]) == (
-                "mnist",
-                num_samples,
-                seed,
-                k,
-            ):
-                return EvaluationResult.from_dict(entry["metrics"])
+    cached = cached_reference("mnist", num_samples, seed, k)
+    if cached is not None:
+        return cached
     raise DataError(
         f"no cached reference for {num_samples} MNIST digits (seed {seed}, k={k}) in "
         f"{reference_cache_path()}; compute it with dcgan_lib.metrics.reference_metrics()."
     )
-
-
-def align_table(lines: Sequence[tuple[str, ...]], rules_before: Sequence[int] = ()) -> list[str]:
-    """Align rows of cells: the first column left, the others right; a rule under the header.
-
-    Args:
-        lines: the header, then one tuple of cells per row.
-        rules_before: more rows to draw a rule above, by index in ``lines``.
-    """
-    widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))]
-    text = [
-        "  ".join(
-            cell.ljust(width) if column == 0 else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(line, widths))
-        )
-        for line in lines
-    ]
-    rule = "-" * len(text[0])
-    for index in sorted({1, *rules_before}, reverse=True):
-        text.insert(index, rule)
-    return text
 
 
 _METRIC_HEADER = ("Fréchet", "IS", "prec.", "recall", "digits")
@@ -438,7 +266,7 @@ def format_results(
     if reference is not None:
         lines.append(("real data", *_metric_cells(reference)))
     rules = [len(lines) - 1] if reference is not None else []
-    return "\n".join([*align_table(lines, rules), _LEGEND])
+    return "\n".join([text_table(lines, rules_before=rules), _LEGEND])
 
 
 def format_metric_rows(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -449,7 +277,7 @@ def format_metric_rows(rows: Sequence[Mapping[str, Any]]) -> str:
         lines.append(
             (str(row["step"]), f"{row['images_seen']:,}", seconds, *_metric_cells(as_result(row)))
         )
-    return "\n".join(align_table(lines))
+    return text_table(lines)
 
 
 def format_comparison_table(
@@ -476,54 +304,4 @@ def format_comparison_table(
     if reference is not None:
         lines.append(("real data", *["-"] * (len(header) - 1), *_metric_cells(reference)))
     rules = [len(lines) - 1] if reference is not None else []
-    return "\n".join([*align_table(lines, rules), _LEGEND])
-
-
-# --- Command line -------------------------------------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m dcgan_lib.book.comparison evaluate|export ...``: the steps of the comparison."""
-    parser = argparse.ArgumentParser(
-        prog="python -m dcgan_lib.book.comparison", description=__doc__.splitlines()[0]
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    evaluate = commands.add_parser("evaluate", help="measure every snapshot of a run")
-    evaluate.add_argument("run_dir", type=Path)
-    evaluate.add_argument("--data", metavar="NPZ", help="a local mnist.npz (default as load_mnist)")
-    evaluate.add_argument("--num-samples", type=int, help="default 5000 (500 in a short run)")
-    evaluate.add_argument("--seed", type=int, default=0)
-    export = commands.add_parser("export", help="copy a measured run's small artifacts")
-    export.add_argument("run_dir", type=Path)
-    export.add_argument("destination", type=Path)
-    export.add_argument("--until-step", type=int, help="last step to keep (default: all)")
-    export.add_argument("--sample-steps", type=int, nargs="+", help="steps whose grids to copy")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "evaluate":
-            rows = evaluate_snapshots(
-                args.run_dir, args.num_samples, seed=args.seed, data=args.data
-            )
-            for row in rows:
-                print(
-                    f"step {row['step']:>6}  Fréchet {row['frechet_distance']:8.2f}  "
-                    f"IS {row['inception_score']:.2f}  precision {row['precision']:.3f}  "
-                    f"recall {row['recall']:.3f}  digits {row['classes_covered']}/10"
-                )
-            print(f"Wrote {Path(args.run_dir) / METRICS_FILE}")
-        else:
-            out = export_comparison(
-                args.run_dir,
-                args.destination,
-                until_step=args.until_step,
-                sample_steps=args.sample_steps,
-            )
-            print(f"Exported {args.run_dir} to {out}")
-    except DataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return "\n".join([text_table(lines, rules_before=rules), _LEGEND])

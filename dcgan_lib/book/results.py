@@ -1,9 +1,11 @@
-"""Reading a finished run (chapter 4, "Training results").
+"""Reading a finished run (chapter "Training results").
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 Four questions about a training run, answered with NumPy alone:
 
 * Which sample grids show the progress of training? :func:`progress_steps`
-  picks them and :func:`grid_step` reads a grid's step from its file name.
+  picks them.
 * Where did the losses go? :func:`windowed_means` averages a history over
   windows of steps.
 * Is the generator copying its training data? :func:`nearest_neighbours` finds
@@ -19,7 +21,6 @@ import dataclasses
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,23 +30,10 @@ from dcgan_lib.data import steps_per_epoch, to_pixels
 HISTORY_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 _METRIC_HEADINGS = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
 
-_GRID_NAME = re.compile(r"step_(\d+)$")
 _QUERY_BATCH = 256
 
 
 # --- sample grids ---------------------------------------------------------------------
-
-
-def grid_step(path: str | Path) -> int:
-    """The training step of a sample grid, read from its name (``step_000200.png`` -> 200).
-
-    Raises:
-        ValueError: the name is not of the form ``step_<digits>.png``.
-    """
-    match = _GRID_NAME.fullmatch(Path(path).stem)
-    if match is None:
-        raise ValueError(f"{Path(path).name} is not a sample grid name like step_000200.png.")
-    return int(match.group(1))
 
 
 def progress_steps(available: Iterable[int], every: int, early: Sequence[int] = ()) -> list[int]:
@@ -124,23 +112,24 @@ def _wrap_options(command: str, width: int) -> list[str]:
 
 
 def format_record(record: Mapping[str, Any], width: int = 88) -> str:
-    """Describe how a run was made, from the ``record.json`` that ``export_run`` writes.
+    """Describe how a run was made, from its ``record.json`` (``RunDirectory.record``).
 
     The command is wrapped into shell continuation lines, so it can be copied
     into a terminal as it is printed.
     """
     command = " \\\n    ".join(_wrap_options(record["command"], width - 12))
-    versions = ", ".join(f"{name} {version}" for name, version in record["versions"].items())
+    environment = record["environment"]
+    versions = ", ".join(
+        f"{name} {environment[name]}" for name in ("python", "tensorflow", "keras", "numpy")
+    )
     seconds = record["training_seconds"]
-    hardware = record["hardware"]
-    gpus = ", ".join(hardware["gpus"]) if hardware["gpus"] else "none"
     lines = [
         f"command:  {command}",
         f"steps:    {record['steps']:,} ({record['images_seen']:,} images)",
         f"time:     {seconds:,.0f} s = {seconds / 60:.1f} min of training",
         f"software: {versions}",
-        f"hardware: {hardware['processor']} ({hardware['machine']}), "
-        f"{hardware['cpu_cores']} CPU cores, GPUs: {gpus}",
+        f"hardware: {environment['cpu']}, {environment['cpu_cores']} CPU cores, "
+        f"accelerator: {environment['accelerator']}",
     ]
     if record.get("notes"):
         notes = f"notes:    {record['notes']}"
@@ -241,10 +230,8 @@ def as_unit_pixels(images: np.ndarray) -> np.ndarray:
     uint8 images are read as pixels in [0, 255]; float images as the generator's
     output in [-1, 1], which is first rounded to uint8 pixels, like a saved image.
     """
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        images = to_pixels(images)
-    return images.reshape(len(images), -1).astype(np.float64) / 255.0
+    pixels = to_pixels(images)
+    return pixels.reshape(len(pixels), -1).astype(np.float64) / 255.0
 
 
 def nearest_neighbours(

@@ -15,22 +15,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from dcgan_lib.book.results import Neighbours, grid_step, seconds_per_step
+from dcgan_lib.book.results import Neighbours, seconds_per_step
 from dcgan_lib.data import to_pixels
 
 _LABEL_HEIGHT = 16
 _LABEL_FONT_SIZE = 11
 
 
-def _pixels(images: np.ndarray) -> np.ndarray:
-    """uint8 pixels (N, 28, 28) from uint8 pixels or model output in [-1, 1]."""
-    images = np.asarray(images)
-    if images.dtype == np.uint8:
-        return images.reshape(len(images), 28, 28)
-    return to_pixels(images)
-
-
-def _gif_frame(path: Path, scale: float, font: ImageFont.ImageFont) -> Image.Image:
+def _gif_frame(step: int, path: Path, scale: float, font: ImageFont.ImageFont) -> Image.Image:
     """One sample grid, resized, with its step written in a strip above it."""
     with Image.open(path) as saved:
         grid = saved.convert("L")
@@ -38,12 +30,12 @@ def _gif_frame(path: Path, scale: float, font: ImageFont.ImageFont) -> Image.Ima
     grid = grid.resize(size, Image.Resampling.BOX)
     frame = Image.new("L", (grid.width, grid.height + _LABEL_HEIGHT), color=0)
     frame.paste(grid, (0, _LABEL_HEIGHT))
-    ImageDraw.Draw(frame).text((4, 1), f"step {grid_step(path):,}", fill=255, font=font)
+    ImageDraw.Draw(frame).text((4, 1), f"step {step:,}", fill=255, font=font)
     return frame
 
 
 def training_gif(
-    paths: Sequence[str | Path],
+    grids: Mapping[int, Path],
     scale: float = 0.5,
     frame_ms: int = 150,
     last_frame_ms: int = 1500,
@@ -54,8 +46,8 @@ def training_gif(
     Show it in a notebook with ``IPython.display.Image(data=gif, format="gif")``.
 
     Args:
-        paths: sample grids named ``step_XXXXXX.png``, in the order to show them
-            (e.g. :func:`dcgan_lib.pretrained.reference_samples`).
+        grids: sample grids by step, in the order to show them, as
+            :meth:`dcgan_lib.runs.RunDirectory.samples` returns them.
         scale: size of a frame relative to the saved grid. The grids are saved
             at twice the digits' size, so 0.5 shows every pixel once.
         frame_ms: how long each frame is shown, in milliseconds.
@@ -69,15 +61,15 @@ def training_gif(
     Raises:
         ValueError: no grids were given.
     """
-    if not paths:
+    if not grids:
         raise ValueError("training_gif needs at least one sample grid.")
     font = ImageFont.load_default(size=_LABEL_FONT_SIZE)
     palette = Image.new("P", (1, 1))
     levels = np.linspace(0, 255, grey_levels).round().astype(np.uint8)
     palette.putpalette(np.repeat(levels, 3).tolist())
     frames = [
-        _gif_frame(Path(path), scale, font).convert("RGB").quantize(palette=palette, dither=0)
-        for path in paths
+        _gif_frame(step, Path(path), scale, font).convert("RGB").quantize(palette=palette, dither=0)
+        for step, path in grids.items()
     ]
     durations = [frame_ms] * (len(frames) - 1) + [last_frame_ms]
     buffer = io.BytesIO()
@@ -113,7 +105,7 @@ def plot_nearest_neighbours(
         reference_label: the name of the rows below it.
         column_width: width of one column in inches.
     """
-    queries = _pixels(queries)
+    queries = to_pixels(queries)
     count, k = neighbours.indices.shape
     fig, axes = plt.subplots(
         1 + k, count, figsize=(column_width * count, 1.05 * (1 + k)), squeeze=False
@@ -122,7 +114,7 @@ def plot_nearest_neighbours(
         axes[0, column].imshow(queries[column], cmap="gray", vmin=0, vmax=255)
         for row in range(k):
             ax = axes[1 + row, column]
-            image = _pixels(references[neighbours.indices[column, row : row + 1]])[0]
+            image = to_pixels(references[neighbours.indices[column, row : row + 1]])[0]
             ax.imshow(image, cmap="gray", vmin=0, vmax=255)
             ax.set_title(f"{neighbours.distances[column, row]:.2f}", fontsize=8, pad=2)
     for ax in axes.ravel():

@@ -1,10 +1,11 @@
-"""A latent-space explorer that works in a static web page (chapter 6, "The latent space").
+"""A latent-space explorer that works in a static web page (chapter "The latent space").
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 The live explorer of :mod:`dcgan_lib.widgets` needs a Python kernel to run the
 generator. The book's HTML pages have none, so this explorer computes every
 frame in advance: the digits along an interpolation path, or over a 2-D slice
-of the latent space (:func:`dcgan_lib.latent.path_frames`,
-:func:`dcgan_lib.latent.slice_frames`). The frames travel as one small PNG
+of the latent space (:func:`path_frames`, :func:`slice_frames`). The frames travel as one small PNG
 "sprite" embedded in the page as base64, and a few lines of JavaScript move a
 window over it when a slider moves. Nothing is loaded from anywhere else, so it
 works offline, in the built book, in Jupyter and in Colab.
@@ -23,6 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 from IPython.display import HTML
 from PIL import Image
+
+from dcgan_lib._runtime import keras
+from dcgan_lib.latent import Method, generate, interpolate
 
 # Inline JavaScript of every explorer: finds its own root element by id, and shows the
 # frame that the sliders select by moving the sprite behind a frame-sized window.
@@ -161,3 +165,62 @@ def static_explorer(
         f"<script>{_SCRIPT % {'root_id': json.dumps(root_id)}}</script>"
     )
     return HTML(markup)
+
+
+def path_frames(
+    generator: keras.Model,
+    z0: np.ndarray,
+    z1: np.ndarray,
+    steps: int = 25,
+    method: Method = "slerp",
+) -> np.ndarray:
+    """The digits along an interpolation from z0 to z1, uint8 (steps, 28, 28).
+
+    The frames of :func:`static_explorer` along a path.
+    """
+    return generate(generator, interpolate(z0, z1, steps, method))
+
+
+def slice_points(
+    centre: np.ndarray,
+    directions: np.ndarray,
+    size: int = 9,
+    extent: float = 3.0,
+) -> np.ndarray:
+    """A ``size`` x ``size`` grid of points in the plane through ``centre``.
+
+    Args:
+        centre: the noise vector at the middle of the grid.
+        directions: two unit vectors spanning the plane, shape (2, latent_dim);
+            rows of the grid move along the first, columns along the second.
+        size: points per side.
+        extent: the grid reaches ``extent`` units along each direction, each side.
+
+    Returns:
+        float32 array (size, size, latent_dim).
+    """
+    directions = np.asarray(directions, dtype=np.float32)
+    if directions.shape[0] != 2:
+        raise ValueError(f"a slice needs two directions, got {directions.shape[0]}.")
+    amounts = np.linspace(-extent, extent, size, dtype=np.float32)
+    down, across = np.meshgrid(amounts, amounts, indexing="ij")
+    return (
+        np.asarray(centre, dtype=np.float32)
+        + down[..., None] * directions[0]
+        + across[..., None] * directions[1]
+    )
+
+
+def slice_frames(
+    generator: keras.Model,
+    centre: np.ndarray,
+    directions: np.ndarray,
+    size: int = 9,
+    extent: float = 3.0,
+) -> np.ndarray:
+    """The digits over a 2-D slice of the latent space, uint8 (size, size, 28, 28).
+
+    See :func:`slice_points` for the grid; one generator call per batch of digits.
+    """
+    points = slice_points(centre, directions, size, extent)
+    return generate(generator, points.reshape(size * size, -1)).reshape(size, size, 28, 28)

@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dcgan_lib.book.comparison import align_table
 from dcgan_lib.metrics import EvaluationResult
+from dcgan_lib.tables import text_table
 
 FD_FACTOR = 3.0
 """A generated set counts as clearly good within this multiple of the real-data distance."""
@@ -167,7 +167,7 @@ def format_summary(report: Mapping[str, Any]) -> str:
                 "not reached" if reached is None else f"{reached:.0f}",
             )
         )
-    return "\n".join(align_table(lines))
+    return text_table(lines)
 
 
 def format_times_below(report: Mapping[str, Any], levels: Sequence[float]) -> str:
@@ -183,7 +183,7 @@ def format_times_below(report: Mapping[str, Any], levels: Sequence[float]) -> st
             seconds = first_time_below(report["contenders"][name]["rows"], level)
             cells.append("-" if seconds is None else f"{seconds:.0f} s")
         lines.append((f"{level:g}", *cells))
-    return "\n".join(align_table(lines))
+    return text_table(lines)
 
 
 def format_averaging(report: Mapping[str, Any], name: str = "dcgan_lib") -> str:
@@ -208,4 +208,4 @@ def format_averaging(report: Mapping[str, Any], name: str = "dcgan_lib") -> str:
                 f"{row['trained_generator_frechet_distance']:.1f}",
             )
         )
-    return "\n".join(align_table(lines))
+    return text_table(lines)

@@ -1,29 +1,27 @@
-"""Figures of a training run: its history and its sample grids (chapters 3 and 4).
+"""Figures of a training run: its history and its sample grids.
 
-Both read what :func:`dcgan_lib.runs.train` writes into a run directory: the rows of
-``history.jsonl`` (read them with :func:`dcgan_lib.callbacks.read_history`) and the PNG
-grids in ``samples/``.
+Part of the book's helpers, not of ``dcgan_lib``'s API; used by the chapters
+"Implementation" and "Training results". Both figures read what
+:func:`dcgan_lib.runs.train` writes into a run directory: the history rows
+(:meth:`dcgan_lib.runs.RunDirectory.history`) and the sample grids.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.image import imread
 
-from dcgan_lib.callbacks import sample_grid_path
+from dcgan_lib.runs import RunDirectory
 
 # At the game's equilibrium D(x) = D(G(z)) = 1/2 everywhere, so the discriminator's loss
 # is -2 log(1/2) = log 4 and the generator's non-saturating loss is -log(1/2) = log 2.
 EQUILIBRIUM_D_LOSS = math.log(4.0)
 EQUILIBRIUM_G_LOSS = math.log(2.0)
 EQUILIBRIUM_D_OUTPUT = 0.5
-
-_GRID_NAME = re.compile(r"step_(\d+)\.png$")
 
 
 def plot_history(
@@ -62,18 +60,8 @@ def plot_history(
     return fig
 
 
-def sample_grid_steps(directory: str | Path) -> list[int]:
-    """The steps at which a run saved a sample grid, in order."""
-    steps = []
-    for path in Path(directory).glob("step_*.png"):
-        match = _GRID_NAME.search(path.name)
-        if match:
-            steps.append(int(match.group(1)))
-    return sorted(steps)
-
-
 def plot_sample_grids(
-    directory: str | Path,
+    run: RunDirectory | str | Path,
     steps: Sequence[int] | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> plt.Figure:
@@ -83,16 +71,17 @@ def plot_sample_grids(
     digits' z turning into digits as the generator learns.
 
     Args:
-        directory: the run's ``samples/`` directory.
+        run: the run directory.
         steps: which grids to show; by default all of them.
         figsize: size of the figure in inches; by default 1.5 inches per grid.
     """
-    steps = list(steps) if steps is not None else sample_grid_steps(directory)
+    run = run if isinstance(run, RunDirectory) else RunDirectory(run)
+    steps = list(steps) if steps is not None else list(run.samples())
     if not steps:
-        raise ValueError(f"no sample grids in {directory}.")
+        raise ValueError(f"no sample grids in {run.samples_dir}.")
     fig, axes = plt.subplots(1, len(steps), figsize=figsize or (1.5 * len(steps), 1.7))
     for ax, step in zip(axes if len(steps) > 1 else [axes], steps):
-        ax.imshow(imread(sample_grid_path(directory, step)), cmap="gray")
+        ax.imshow(imread(run.sample_path(step)), cmap="gray")
         ax.set_title(f"step {step}", fontsize=9)
         ax.set_axis_off()
     fig.tight_layout()

@@ -1,4 +1,4 @@
-"""Measuring training runs and shipping the comparison of chapter 5 (dcgan_lib.book.comparison)."""
+"""Measuring training runs and shipping the comparison of the chapter "Evaluation"."""
 
 from __future__ import annotations
 
@@ -9,28 +9,24 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from dcgan_lib.book.assets import export_comparison
 from dcgan_lib.book.comparison import (
     COMPARISON_NAMES,
     FAILURE_NAME,
     as_result,
     comparison_dir,
     evaluate_snapshots,
-    export_comparison,
     format_comparison_table,
     load_comparison,
     load_comparison_run,
-    load_snapshot,
-    read_metrics,
     reference_metrics_over_training,
-    snapshot_steps,
 )
-from dcgan_lib.callbacks import read_history
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist_sample
 from dcgan_lib.errors import DataError
 from dcgan_lib.metrics import SAMPLE_DATA, evaluate_generator, reference_metrics
-from dcgan_lib.pretrained import reference_run_dir
-from dcgan_lib.runs import train
+from dcgan_lib.pretrained import reference_run
+from dcgan_lib.runs import RunDirectory, train
 
 # Snapshots at 0, 2 and 4; grids only at 0 and 4, so step 2 has a snapshot but no grid.
 TINY = TrainConfig(
@@ -69,14 +65,15 @@ def measured_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_snapshot_steps_lists_every_saved_snapshot_in_order(measured_run: Path) -> None:
-    assert snapshot_steps(measured_run) == [0, 2, 4]
+    assert RunDirectory(measured_run).snapshot_steps() == [0, 2, 4]
 
 
 def test_each_snapshot_gets_one_row_with_step_images_seen_and_training_seconds(
     measured_run: Path,
 ) -> None:
-    rows = read_metrics(measured_run / "metrics.jsonl")
-    history = {row["step"]: row["seconds"] for row in read_history(measured_run / "history.jsonl")}
+    run = RunDirectory(measured_run)
+    rows = run.metrics()
+    history = {row["step"]: row["seconds"] for row in run.history()}
     assert [row["step"] for row in rows] == [0, 2, 4]
     assert [row["images_seen"] for row in rows] == [0, 32, 64]
     assert [row["seconds"] for row in rows] == [0.0, history[2], history[4]]
@@ -90,14 +87,15 @@ def test_each_snapshot_gets_one_row_with_step_images_seen_and_training_seconds(
 def test_a_row_holds_exactly_what_evaluate_generator_reports_for_that_snapshot(
     measured_run: Path,
 ) -> None:
-    row = read_metrics(measured_run / "metrics.jsonl")[1]
-    direct = evaluate_generator(load_snapshot(measured_run, 2), NUM_SAMPLES, data=SAMPLE_DATA)
+    run = RunDirectory(measured_run)
+    row = run.metrics()[1]
+    direct = evaluate_generator(run.load_generator(2), NUM_SAMPLES, data=SAMPLE_DATA)
     assert as_result(row) == direct
 
 
 def test_a_missing_snapshot_is_reported_with_the_steps_that_exist(measured_run: Path) -> None:
     with pytest.raises(DataError, match="no snapshot at step 3.*0, 2, 4"):
-        load_snapshot(measured_run, 3)
+        RunDirectory(measured_run).load_generator(3)
 
 
 def test_a_run_without_snapshots_cannot_be_measured(tmp_path: Path) -> None:
@@ -109,7 +107,7 @@ def test_a_run_without_snapshots_cannot_be_measured(tmp_path: Path) -> None:
 def test_export_copies_only_small_files_and_never_weights(
     measured_run: Path, tmp_path: Path
 ) -> None:
-    out = export_comparison(measured_run, tmp_path / "tiny")
+    out = export_comparison(measured_run, tmp_path / "tiny").root
     files = sorted(str(path.relative_to(out)) for path in out.rglob("*") if path.is_file())
     assert files == [
         "config.json",
@@ -125,7 +123,7 @@ def test_export_until_a_step_cuts_history_and_metrics_there(
     measured_run: Path, tmp_path: Path
 ) -> None:
     run = load_comparison_run(
-        "tiny", export_comparison(measured_run, tmp_path / "tiny", until_step=2).parent
+        "tiny", export_comparison(measured_run, tmp_path / "tiny", until_step=2).root.parent
     )
     assert [row["step"] for row in run.metrics] == [0, 2]
     assert [row["step"] for row in run.history] == [2]
@@ -140,7 +138,7 @@ def test_a_grid_drawn_from_a_snapshot_is_the_grid_the_run_saved(
     copy = shutil.copytree(measured_run, tmp_path / "copy")
     (copy / "samples" / "step_000004.png").unlink()
     out = export_comparison(copy, tmp_path / "exported", sample_steps=[4])
-    drawn = imread(out / "samples" / "step_000004.png")
+    drawn = imread(out.sample_path(4))
     assert np.array_equal(drawn, imread(measured_run / "samples" / "step_000004.png"))
 
 
@@ -182,7 +180,7 @@ def test_the_shipped_comparison_holds_no_weights_and_stays_small() -> None:
 
 def test_the_reference_run_was_measured_at_every_snapshot_from_step_0() -> None:
     rows = reference_metrics_over_training()
-    batch_size = TrainConfig.load(reference_run_dir() / "config.json").batch_size
+    batch_size = reference_run().config().batch_size
     assert rows[0]["step"] == 0
     assert [row["images_seen"] for row in rows] == [row["step"] * batch_size for row in rows]
     assert rows[-1]["frechet_distance"] < rows[0]["frechet_distance"]

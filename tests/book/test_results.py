@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from dcgan_lib.book import results, results_plots
-from dcgan_lib.callbacks import sample_grid_path
 from dcgan_lib.grids import save_image_grid
+from dcgan_lib.runs import RunDirectory
 
 
 def _random_digits(count: int, seed: int) -> np.ndarray:
@@ -168,10 +168,12 @@ def test_chained_commands_start_a_new_line_at_each_and():
 # --- sample grids and the training film -----------------------------------------------
 
 
-def test_a_grids_step_is_read_from_its_file_name(tmp_path):
-    assert results.grid_step(sample_grid_path(tmp_path, 1200)) == 1200
-    with pytest.raises(ValueError, match="not a sample grid name"):
-        results.grid_step(tmp_path / "samples.png")
+def test_a_runs_sample_grids_are_listed_by_step(tmp_path):
+    run = RunDirectory(tmp_path)
+    for step in (1200, 0, 400):
+        save_image_grid(_random_digits(4, seed=step), run.sample_path(step))
+    (run.samples_dir / "notes.png").write_bytes(b"")
+    assert list(run.samples()) == [0, 400, 1200]
 
 
 def test_progress_steps_keep_the_early_steps_every_nth_and_the_last():
@@ -191,10 +193,10 @@ def test_progress_steps_keep_the_early_steps_every_nth_and_the_last():
 
 @pytest.fixture
 def sample_grids(tmp_path):
-    return [
-        save_image_grid(_random_digits(25, seed=step), sample_grid_path(tmp_path, step))
-        for step in (0, 200, 400)
-    ]
+    run = RunDirectory(tmp_path)
+    for step in (0, 200, 400):
+        save_image_grid(_random_digits(25, seed=step), run.sample_path(step))
+    return run.samples()
 
 
 def test_the_training_gif_has_one_frame_per_sample_grid(sample_grids):
@@ -215,7 +217,7 @@ def test_the_training_gif_shows_each_grid_at_the_requested_scale(sample_grids):
 
 def test_a_training_gif_needs_a_sample_grid():
     with pytest.raises(ValueError, match="at least one"):
-        results_plots.training_gif([])
+        results_plots.training_gif({})
 
 
 def test_nearest_neighbour_figure_has_a_row_per_neighbour_and_a_column_per_query():

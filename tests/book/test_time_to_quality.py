@@ -1,4 +1,4 @@
-"""The "clearly good digits" target and the time-to-quality report (dcgan_lib.book.time_to_quality)."""
+"""The "clearly good digits" target and the time-to-quality report (book.time_to_quality)."""
 
 from __future__ import annotations
 

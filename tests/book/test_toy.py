@@ -1,4 +1,4 @@
-"""Specifications of the one-dimensional toy problem of chapter 1 (dcgan_lib.book.toy, toy_plots)."""
+"""Specifications of the one-dimensional toy problem of the theory chapter (book.toy, toy_plots)."""
 
 from __future__ import annotations
 

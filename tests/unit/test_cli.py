@@ -13,7 +13,15 @@ FAST = ["--sample-data", "--batch-size", "16", "--sample-every", "2", "--checkpo
         "--log-every", "2", "--quiet"]  # fmt: skip
 
 
-@pytest.mark.parametrize("command", ["train", "sample"])
+def test_the_command_line_lists_the_user_commands_only(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listing = capsys.readouterr().out
+    commands = re.findall(r"^    (\S+)  ", listing, re.MULTILINE)
+    assert commands == ["train", "sample", "evaluate"]
+
+
+@pytest.mark.parametrize("command", ["train", "sample", "evaluate"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
@@ -67,6 +75,23 @@ def test_train_then_resume_then_sample(tmp_path, capsys):
     grid = tmp_path / "grid.png"
     assert main(["sample", "--weights", str(run), "--out", str(grid), "--num", "9"]) == 0
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resume_applies_new_steps_and_refuses_a_new_learning_rate(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", *FAST, "--steps", "2", "--lr", "0.0005", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["train", "--sample-data", "--out", str(run), "--resume", "--lr", "0.001"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "g_learning_rate=0.001 (the run has 0.0005)" in error
+    # Without options the run keeps its saved settings, its learning rate included.
+    assert (
+        main(["train", "--sample-data", "--quiet", "--out", str(run), "--resume", "--steps", "4"])
+        == 0
+    )
+    saved = TrainConfig.load(run / "config.json")
+    assert saved.steps == 4 and saved.g_learning_rate == 0.0005 and saved.batch_size == 16
 
 
 def test_module_runs_as_a_program(tmp_path):

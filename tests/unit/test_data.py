@@ -200,11 +200,3 @@ def test_batch_size_must_fit_the_data(batch_size):
 def test_pipeline_rejects_images_of_the_wrong_shape():
     with pytest.raises(DataError, match="expects uint8 images"):
         data.make_dataset(np.zeros((10, 32, 32), np.uint8), 2)
-
-
-def test_first_per_class_keeps_original_order():
-    labels = np.array([3, 1, 3, 3, 1, 0])
-    images = np.arange(6)
-    kept_images, kept_labels = data.first_per_class(images, labels, 2)
-    assert kept_images.tolist() == [0, 1, 2, 4, 5]
-    assert kept_labels.tolist() == [3, 1, 3, 1, 0]

@@ -1,4 +1,4 @@
-"""Latent-space computations: interpolation, directions, style measures, arithmetic, frames."""
+"""Latent-space computations: noise, generation, interpolation, directions, arithmetic."""
 
 from __future__ import annotations
 
@@ -10,18 +10,9 @@ from dcgan_lib.latent import (
     generate,
     interpolate,
     lerp,
-    path_frames,
-    principal_directions,
     random_directions,
     sample_noise,
-    select_exemplars,
-    slant,
     slerp,
-    slice_frames,
-    slice_points,
-    standardised,
-    stroke_width,
-    style_along_walks,
     vector_arithmetic,
     walk,
 )
@@ -110,75 +101,15 @@ def test_walk_steps_along_the_direction():
     np.testing.assert_allclose(np.delete(points, 2, axis=1), np.tile(np.delete(z, 2), (3, 1)))
 
 
-def _stroke(width: int, angle_shift: float = 0.0) -> np.ndarray:
-    image = np.zeros((28, 28), np.uint8)
-    for row in range(4, 24):
-        left = int(round(12 + angle_shift * (14 - row)))
-        image[row, left : left + width] = 255
-    return image
-
-
-def test_stroke_width_measures_the_width_of_a_bar():
-    widths = stroke_width(np.stack([_stroke(2), _stroke(4), np.zeros((28, 28), np.uint8)]))
-    assert widths[0] == pytest.approx(2, abs=0.3)
-    assert widths[1] == pytest.approx(4, abs=0.7)
-    assert widths[2] == 0
-
-
-def test_slant_is_positive_for_a_digit_leaning_right():
-    angles = slant(np.stack([_stroke(3), _stroke(3, 0.5), _stroke(3, -0.5)]))
-    assert angles[0] == pytest.approx(0, abs=1)
-    assert angles[1] == pytest.approx(np.degrees(np.arctan(0.5)), abs=3)
-    assert angles[2] == pytest.approx(-angles[1], abs=1e-6)
-
-
-def test_exemplars_are_extreme_in_every_requested_attribute():
-    scores = np.array([[3.0, -0.1], [1.0, 1.0], [2.0, 2.0], [-2.0, 3.0], [0.5, 0.4]])
-    np.testing.assert_array_equal(select_exemplars(scores, (+1, +1), count=3), [2, 1, 4])
-    np.testing.assert_array_equal(select_exemplars(scores, (+1, -1), count=1), [0])
-    with pytest.raises(ValueError, match="sign"):
-        select_exemplars(scores, (+1,))
-
-
-def test_standardised_values_have_mean_zero_and_unit_spread():
-    values = standardised(np.array([1.0, 2.0, 6.0]))
-    assert values.mean() == pytest.approx(0)
-    assert values.std() == pytest.approx(1)
-
-
 def test_vector_arithmetic_of_three_exemplar_means():
     plus, minus, plus_too = (sample_noise(3, 100, seed=s) for s in (1, 2, 3))
     expected = plus.mean(0) - minus.mean(0) + plus_too.mean(0)
     np.testing.assert_allclose(vector_arithmetic(plus, minus, plus_too), expected, rtol=1e-5)
 
 
-def test_principal_directions_are_unit_vectors_with_shares_of_variance(generator):
-    result = principal_directions(generator, count=2, num_samples=200, seed=0)
-    assert result.directions.shape == (2, 100)
-    np.testing.assert_allclose(np.linalg.norm(result.directions, axis=1), 1, rtol=1e-5)
-    assert result.components.shape == (2, 784)
-    assert np.all(np.diff(result.explained_variance) <= 0)
-    assert np.all((result.r_squared >= 0) & (result.r_squared <= 1))
-
-
-def test_frames_along_a_path_and_over_a_slice(generator):
-    z0, z1 = sample_noise(2, 100, seed=0)
-    frames = path_frames(generator, z0, z1, steps=5)
-    assert frames.shape == (5, 28, 28) and frames.dtype == np.uint8
-    np.testing.assert_array_equal(frames[0], generate(generator, z0)[0])
-    directions = random_directions(100, 2, seed=0)
-    grid = slice_frames(generator, z0, directions, size=3, extent=1.0)
-    assert grid.shape == (3, 3, 28, 28)
-    np.testing.assert_array_equal(grid[1, 1], generate(generator, z0)[0])
-    points = slice_points(z0, directions, size=3, extent=1.0)
-    np.testing.assert_allclose(points[2, 1] - z0, directions[0], atol=1e-6)
-
-
-def test_style_along_walks_has_one_row_per_direction_and_one_column_per_amount(generator):
-    starts = sample_noise(4, 100, seed=0)
-    directions = random_directions(100, 2, seed=0)
-    width, angle = style_along_walks(generator, starts, directions, np.array([-1.0, 0.0, 1.0]))
-    assert width.shape == angle.shape == (2, 3)
-    digits = generate(generator, starts)
-    assert width[0, 1] == pytest.approx(stroke_width(digits).mean())
-    assert angle[1, 1] == pytest.approx(slant(digits).mean())
+def test_generate_returns_pixels_or_the_generators_own_output(generator):
+    z = sample_noise(3, 100, seed=5)
+    images = generate(generator, z, batch_size=2, pixels=False)
+    np.testing.assert_allclose(images, np.asarray(generator(z, training=False)), atol=1e-6)
+    pixels = generate(generator, z, batch_size=2)
+    assert pixels.shape == (3, 28, 28) and pixels.dtype == np.uint8

@@ -7,8 +7,8 @@ from gan_state import assert_same_training_state
 from dcgan_lib import data
 from dcgan_lib._runtime import keras
 from dcgan_lib.config import TrainConfig
-from dcgan_lib.gan import DCGAN, build_optimizers
-from dcgan_lib.runs import build_gan, load_generator, train
+from dcgan_lib.gan import DCGAN, build_gan, build_optimizers
+from dcgan_lib.runs import load_generator, train
 
 TINY = TrainConfig(
     steps=8, batch_size=16, sample_every=4, checkpoint_every=4, log_every=2, num_samples=4
@@ -87,3 +87,15 @@ def test_a_float16_run_trains_resumes_exactly_and_saves_weights_a_float32_model_
     half = np.asarray(straight.sampler(z, training=False))
     assert np.all(np.isfinite(half))
     np.testing.assert_allclose(full, half, atol=0.05)  # the same weights, 16-bit arithmetic
+
+
+def test_an_update_skipped_for_overflow_still_counts_as_a_step(images):
+    # float16 loss scaling skips an update whose scaled gradients overflow. The step has
+    # still consumed its batch, so DCGAN.step (which callbacks and the data offset use)
+    # must advance while the optimizers' own counters do not.
+    gan = build_gan(TINY.replace(batch_size=4, precision="mixed_float16"))
+    for optimizer in (gan.d_optimizer, gan.g_optimizer):
+        optimizer.dynamic_scale.assign(2.0**100)  # far beyond float16's largest value
+    gan.fit(data.make_dataset(images, 4, num_steps=1), steps_per_epoch=1, verbose=0, shuffle=False)
+    assert int(gan.d_optimizer.iterations) == int(gan.g_optimizer.iterations) == 0
+    assert gan.step == 1

@@ -1,5 +1,6 @@
-"""The DCGAN train step, callbacks, reproducibility and resuming (dcgan_lib.gan, .run)."""
+"""The DCGAN train step, callbacks, reproducibility and resuming (dcgan_lib.gan, .runs)."""
 
+import re
 import time
 
 import numpy as np
@@ -8,10 +9,10 @@ from gan_state import assert_same_training_state
 
 from dcgan_lib import data
 from dcgan_lib._runtime import keras
-from dcgan_lib.callbacks import read_history
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import ConfigError, TrainingDivergedError
-from dcgan_lib.runs import RunPaths, build_gan, load_generator, make_checkpoint, train
+from dcgan_lib.gan import build_gan
+from dcgan_lib.runs import RunDirectory, load_generator, make_checkpoint, train
 
 TINY = TrainConfig(
     steps=12, batch_size=16, sample_every=4, checkpoint_every=4, log_every=2, num_samples=9
@@ -60,18 +61,18 @@ def test_fit_reports_losses_and_discriminator_outputs(images):
 
 
 def test_a_run_writes_config_history_samples_checkpoints_and_weights(images, tmp_path):
-    paths = RunPaths(tmp_path / "run")
-    gan = train(TINY.replace(snapshot_every=6), images, paths.root, verbose=0)
+    run = RunDirectory(tmp_path / "run")
+    gan = train(TINY.replace(snapshot_every=6), images, run.root, verbose=0)
     assert gan.step == 12
-    assert TrainConfig.load(paths.config) == TINY.replace(snapshot_every=6)
-    snapshots = sorted(p.name for p in paths.snapshots.iterdir())
+    assert run.config() == TINY.replace(snapshot_every=6)
+    snapshots = sorted(p.name for p in run.snapshots_dir.iterdir())
     assert snapshots == [f"generator_step_{s:06d}.weights.h5" for s in (0, 6, 12)]
-    rows = read_history(paths.history)
+    rows = run.history()
     assert [row["step"] for row in rows] == [2, 4, 6, 8, 10, 12]
     assert {"d_loss", "g_loss", "d_real", "d_fake", "seconds"} <= set(rows[0])
-    grids = sorted(p.name for p in paths.samples.iterdir())
+    grids = sorted(p.name for p in run.samples_dir.iterdir())
     assert grids == [f"step_{s:06d}.png" for s in (0, 4, 8, 12)]
-    generator = load_generator(paths.root)
+    generator = load_generator(run.root)
     z = np.random.default_rng(0).standard_normal((2, TINY.latent_dim)).astype("float32")
     # The saved generator is the averaged one, which differs from the last trained weights.
     np.testing.assert_allclose(
@@ -85,7 +86,7 @@ def test_same_seed_gives_identical_losses_and_other_seed_does_not(images, tmp_pa
     histories = []
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         train(TINY.replace(seed=seed), images, tmp_path / name, verbose=0)
-        histories.append([row["g_loss"] for row in read_history(tmp_path / name / "history.jsonl")])
+        histories.append([row["g_loss"] for row in RunDirectory(tmp_path / name).history()])
     assert histories[0] == histories[1]
     assert histories[0] != histories[2]
 
@@ -96,7 +97,7 @@ def test_resumed_run_ends_exactly_where_an_uninterrupted_run_does(images, tmp_pa
     resumed = train(TINY, images, tmp_path / "split", verbose=0, resume=True)
     assert resumed.step == 12
     assert_same_training_state(straight, resumed)
-    steps = [row["step"] for row in read_history(tmp_path / "split" / "history.jsonl")]
+    steps = [row["step"] for row in RunDirectory(tmp_path / "split").history()]
     assert steps == sorted(set(steps)) and steps[-1] == 12
 
 
@@ -132,12 +133,36 @@ def test_without_an_average_the_trained_generator_draws_the_samples(images):
     assert gan.averaged_generator is None and gan.sampler is gan.generator
     gan.train_step(data.to_model_range(images[:16]))
     z = gan.sample_noise(2)
-    np.testing.assert_array_equal(gan.generate(z), np.asarray(gan.generator(z, training=False)))
+    np.testing.assert_array_equal(gan.sampler(z), gan.generator(z))
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(images, tmp_path):
     with pytest.raises(ConfigError, match="no checkpoint"):
         train(TINY, images, tmp_path / "empty", verbose=0, resume=True)
+
+
+def test_resuming_applies_and_records_a_new_length_and_output_schedule(images, tmp_path):
+    train(TINY.replace(steps=4), images, tmp_path / "run", verbose=0)
+    longer = TINY.replace(steps=8, sample_every=2, log_every=4)
+    gan = train(longer, images, tmp_path / "run", verbose=0, resume=True)
+    run = RunDirectory(tmp_path / "run")
+    assert gan.step == 8 and run.config() == longer
+    assert list(run.samples()) == [0, 4, 6, 8]  # every 4 steps, then every 2 after resuming
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"g_learning_rate": 1e-3}, "g_learning_rate=0.001 (the run has 0.0002)"),
+        ({"batch_size": 32}, "batch_size=32 (the run has 16)"),
+    ],
+)
+def test_resuming_refuses_a_changed_training_setting_in_one_line(images, tmp_path, change, message):
+    train(TINY.replace(steps=4), images, tmp_path / "run", verbose=0)
+    with pytest.raises(ConfigError, match=re.escape(message)) as error:
+        train(TINY.replace(**change), images, tmp_path / "run", verbose=0, resume=True)
+    assert "\n" not in str(error.value)
+    assert RunDirectory(tmp_path / "run").config() == TINY.replace(steps=4)  # left as it was
 
 
 class PoisonDiscriminator(keras.callbacks.Callback):
@@ -223,7 +248,7 @@ def test_history_windows_and_clock_carry_across_epochs(images, tmp_path):
     # 100 images in batches of 16 make 6-step epochs, so the window of steps 5-8 spans two.
     config = TINY.replace(log_every=1, sample_every=12, checkpoint_every=12)
     train(config, images[:100], tmp_path / "every", verbose=0)
-    per_step = {row["step"]: row for row in read_history(tmp_path / "every" / "history.jsonl")}
+    per_step = {row["step"]: row for row in RunDirectory(tmp_path / "every").history()}
     train(
         config.replace(log_every=4),
         images[:100],
@@ -231,7 +256,7 @@ def test_history_windows_and_clock_carry_across_epochs(images, tmp_path):
         verbose=0,
         extra_callbacks=[SlowSteps()],
     )
-    rows = read_history(tmp_path / "windows" / "history.jsonl")
+    rows = RunDirectory(tmp_path / "windows").history()
     assert [row["step"] for row in rows] == [4, 8, 12]
     for row in rows:
         window = range(row["step"] - 3, row["step"] + 1)

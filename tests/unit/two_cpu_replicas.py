@@ -16,11 +16,14 @@ from dcgan_lib._runtime import keras, tf
 _CPU = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-from dcgan_lib.callbacks import read_history  # noqa: E402
 from dcgan_lib.config import TrainConfig  # noqa: E402
 from dcgan_lib.errors import ConfigError  # noqa: E402
 from dcgan_lib.gan import DCGAN  # noqa: E402
-from dcgan_lib.runs import load_generator, train  # noqa: E402
+from dcgan_lib.runs import (  # noqa: E402
+    RunDirectory,  # noqa: E402
+    load_generator,
+    train,
+)
 
 CONFIG = TrainConfig(
     steps=4, batch_size=8, sample_every=4, checkpoint_every=2, log_every=2, num_samples=4
@@ -50,7 +53,7 @@ def train_resume_and_load(strategy, run_dir: str) -> dict:
     report = {
         "replicas": strategy.num_replicas_in_sync,
         "step": gan.step,
-        "history": read_history(f"{run_dir}/history.jsonl"),
+        "history": RunDirectory(run_dir).history(),
         "generator_changed": changed(initial.generator, gan.generator.trainable_weights),
         "discriminator_changed": changed(
             initial.discriminator, gan.discriminator.trainable_weights
