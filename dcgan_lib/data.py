@@ -144,9 +144,10 @@ def to_model_range(images: np.ndarray | tf.Tensor) -> tf.Tensor:
         DataError: the images are not 28x28.
     """
     images = tf.convert_to_tensor(images)
-    if images.shape.rank not in (3, 4) or tuple(images.shape[1:3]) != IMAGE_SHAPE[:2]:
+    trailing = tuple(images.shape[-3:]) if images.shape[-1] == 1 else tuple(images.shape[-2:])
+    if trailing[:2] != IMAGE_SHAPE[:2]:
         raise DataError(
-            f"expected images of shape (N, 28, 28) or (N, 28, 28, 1), got {tuple(images.shape)}."
+            f"expected 28x28 images (N, 28, 28) or (N, 28, 28, 1), got {tuple(images.shape)}."
         )
     images = tf.reshape(images, (-1, *IMAGE_SHAPE))
     if images.dtype == tf.uint8:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def first_time_below(
 
 def report_path() -> Path:
     """Where the package keeps the measured report."""
-    return Path(__file__).parent / "assets" / REPORT_FILE
+    return Path(str(resources.files("dcgan_lib.assets"))) / REPORT_FILE
 
 
 def load_report(path: str | Path | None = None) -> dict[str, Any]:
