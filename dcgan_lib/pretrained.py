@@ -20,9 +20,6 @@ from dcgan_lib.runs import RunDirectory
 def reference_run() -> RunDirectory:
     """The shipped reference run, read like any run directory.
 
-    >>> run = reference_run()
-    >>> run.history()[-1]["step"], run.record()["command"]
-
     Raises:
         DataError: the installed package has lost its copy of the run.
     """

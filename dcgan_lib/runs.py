@@ -79,14 +79,14 @@ class RunDirectory:
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
 
-    config_path = property(lambda self: self.root / "config.json")
-    history_path = property(lambda self: self.root / "history.jsonl")
-    samples_dir = property(lambda self: self.root / "samples")
-    snapshots_dir = property(lambda self: self.root / "snapshots")
-    checkpoints_dir = property(lambda self: self.root / "checkpoints")
-    generator_path = property(lambda self: self.root / GENERATOR_FILE)
-    metrics_path = property(lambda self: self.root / "metrics.jsonl")
-    record_path = property(lambda self: self.root / "record.json")
+    config_path = property(lambda self: self.root / "config.json", doc="The TrainConfig.")
+    history_path = property(lambda self: self.root / "history.jsonl", doc="The logged rows.")
+    samples_dir = property(lambda self: self.root / "samples", doc="The sample grids.")
+    snapshots_dir = property(lambda self: self.root / "snapshots", doc="Generator snapshots.")
+    checkpoints_dir = property(lambda self: self.root / "checkpoints", doc="The checkpoints.")
+    generator_path = property(lambda self: self.root / GENERATOR_FILE, doc="Final generator.")
+    metrics_path = property(lambda self: self.root / "metrics.jsonl", doc="Measured quality.")
+    record_path = property(lambda self: self.root / "record.json", doc="How it was made.")
 
     def sample_path(self, step: int) -> Path:
         """Where the sample grid of ``step`` is saved: ``samples/step_000200.png``."""

@@ -143,8 +143,15 @@ RECORD = {
     "steps": 4000,
     "images_seen": 512_000,
     "training_seconds": 3000.0,
-    "versions": {"tensorflow": "2.21.0", "keras": "3.15.1"},
-    "hardware": {"machine": "x86_64", "processor": "A CPU", "cpu_cores": 2, "gpus": []},
+    "environment": {
+        "python": "3.11.7",
+        "tensorflow": "2.21.0",
+        "keras": "3.15.1",
+        "numpy": "2.4.6",
+        "cpu": "A CPU",
+        "cpu_cores": 2,
+        "accelerator": "none (CPU only)",
+    },
     "notes": "",
 }
 
@@ -155,7 +162,8 @@ def test_a_record_prints_its_command_wrapped_between_options_for_a_shell():
     assert " ".join(command_lines) == RECORD["command"]
     assert all(line.startswith("--") for line in command_lines[1:])
     assert "50.0 min of training" in text
-    assert "2 CPU cores, GPUs: none" in text
+    assert "A CPU, 2 CPU cores, accelerator: none (CPU only)" in text
+    assert "tensorflow 2.21.0" in text
     assert "notes" not in text
 
 
