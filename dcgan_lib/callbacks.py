@@ -27,7 +27,7 @@ class SampleGrid(keras.callbacks.Callback):
     """Save a PNG grid of G(z) for one fixed batch of noise every ``every`` steps.
 
     Fixed noise makes the grids comparable: the same z, drawn by a generator
-    that keeps learning (chapter 4 shows them as a training film). The grid of
+    that keeps learning (chapter "Training results" shows them as a training film). The grid of
     step 0 is the untrained generator. The digits are drawn by the model's
     ``sampler``: the averaged generator when the run keeps one.
     """
@@ -126,7 +126,7 @@ class GeneratorSnapshots(keras.callbacks.Callback):
     """Save the weights of the model's ``sampler`` every ``every`` steps (and at step 0).
 
     Unlike checkpoints, which only keep the latest states for resuming, the
-    snapshots stay, so quality can be measured along the whole run (chapter 5).
+    snapshots stay, so quality can be measured along the whole run (chapter "Evaluation").
     """
 
     def __init__(self, run: RunDirectory, every: int) -> None:

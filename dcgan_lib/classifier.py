@@ -88,7 +88,7 @@ class MnistClassifier:
 
 
 def build_classifier(seed: int | None = None) -> MnistClassifier:
-    """Build the untrained classifier (chapter 5, "A digit classifier as the judge").
+    """Build the untrained classifier (chapter "Evaluation", "A digit classifier as the judge").
 
     Layers: Conv2D(32, 5) -> ReLU -> MaxPool(2) -> Conv2D(64, 5) -> ReLU ->
     MaxPool(2) -> Flatten -> Dropout(0.25) -> Dense(128, ReLU) = the features ->
@@ -121,7 +121,7 @@ def default_weights_path() -> Path:
 
 
 def classifier_record() -> dict[str, object]:
-    """How the shipped weights were made: command, test accuracy, versions, hardware (chapter 5).
+    """How the shipped weights were made: command, test accuracy, versions, hardware.
 
     Read from ``assets/mnist_classifier.json``, which ``train-classifier`` writes
     beside the weights.
@@ -137,7 +137,7 @@ def weights_sha256(path: str | Path | None = None) -> str:
 
 
 def load_classifier(path: str | Path | None = None) -> MnistClassifier:
-    """Load the trained classifier, by default the one shipped with the package (chapter 5).
+    """Load the trained classifier, by default the one shipped with the package.
 
     Args:
         path: a ``.weights.h5`` file written by ``train-classifier``; ``None``

@@ -1,4 +1,4 @@
-"""Every training hyperparameter, in one object (chapter 3, "The training configuration").
+"""Every training hyperparameter, in one object (section "The training configuration").
 
 The defaults are the book's reference configuration: the DCGAN paper's
 optimizer (Radford et al., 2015), Adam with learning rate 2e-4 and
@@ -184,4 +184,4 @@ PRESETS: dict[str, TrainConfig] = {
     # The DCGAN paper: its optimizer settings, batches of 128 and its architecture choices.
     "paper": TrainConfig(variant="paper", batch_size=128, ema_decay=0.0),
 }
-"""Named configurations compared in chapter 5; ``--preset`` on the command line."""
+"""Named configurations compared in chapter "Evaluation"; ``--preset`` on the command line."""

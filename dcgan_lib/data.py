@@ -1,4 +1,4 @@
-"""MNIST loading and the ``tf.data`` input pipeline (chapter 3, "The data pipeline").
+"""MNIST loading and the ``tf.data`` input pipeline (chapter "Implementation", "The data pipeline").
 
 Three sources of MNIST, in the order :func:`load_mnist` tries them:
 

@@ -4,7 +4,7 @@ A ``tf.distribute.Strategy`` copies the two networks onto each of its
 *replicas* (devices). Every step, each replica trains on its own slice of the
 batch, and the replicas add up their gradients before the optimizers apply
 them, so the copies of the weights stay identical. :func:`dcgan_lib.runs.train` and the command
-line's ``--strategy`` take one; the training step itself (chapter 3, "The
+line's ``--strategy`` take one; the training step itself (chapter "Implementation", "The
 train step") is written so that it is correct under any of them.
 
 Batch sizes: ``TrainConfig.batch_size`` is the batch of *one replica*, so a run

@@ -219,7 +219,7 @@ class DCGAN(keras.Model):
 
 
 def average_decay(step: float | tf.Tensor, ema_decay: float) -> tf.Tensor:
-    """The decay of the weight average after generator update ``step`` (chapter 3).
+    """The decay of the weight average after generator update ``step`` (chapter "Implementation").
 
     ``min(ema_decay, (1 + step) / (10 + step))``: the warm-up of TensorFlow's
     ``ExponentialMovingAverage``. Early in training, when the weights move fast,

@@ -1,4 +1,4 @@
-"""Computations in the generator's latent space (chapter 6, "The latent space").
+"""Computations in the generator's latent space (chapter "The latent space").
 
 The generator maps a noise vector z, drawn from the standard normal prior
 N(0, I) in ``latent_dim`` dimensions, to an image. This module moves through
@@ -44,7 +44,7 @@ def sample_noise(count: int, latent_dim: int, seed: int) -> np.ndarray:
     """``count`` noise vectors from the prior N(0, I), reproducible from ``seed``.
 
     The same seed always gives the same vectors, on every machine, so a seed is a
-    short name for a digit: chapter 6 and its explorers refer to digits by seed.
+    short name for a digit: chapter "The latent space" and its explorers refer to digits by seed.
 
     Returns:
         float32 array of shape (count, latent_dim).

@@ -1,4 +1,4 @@
-"""The GAN losses, computed from logits (chapter 3, "Losses from logits").
+"""The GAN losses, computed from logits (chapter "Implementation", "Losses from logits").
 
 The discriminator ends in a linear ``Dense(1)``: its output ``l`` is a logit and
 ``D(x) = sigmoid(l)`` is the probability that ``x`` is real. Binary
@@ -18,7 +18,7 @@ import tensorflow as tf
 def binary_cross_entropy_from_logits(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     """Mean binary cross-entropy between ``labels`` in [0, 1] and ``logits``.
 
-    Chapter 1 derives binary cross-entropy; chapter 3 explains why it is
+    Chapter "GAN theory" derives binary cross-entropy; chapter "Implementation" explains why it is
     computed from logits.
     """
     logits = tf.convert_to_tensor(logits)
@@ -31,7 +31,7 @@ def discriminator_loss(
 ) -> tf.Tensor:
     """The discriminator's loss, ``-[log D(x) + log(1 - D(G(z)))]`` averaged.
 
-    This is minus the value function V(D, G) of chapter 1, so minimising it
+    This is minus the value function V(D, G) of chapter "GAN theory", so minimising it
     maximises V. With ``label_smoothing`` s > 0 the real images are labelled
     ``1 - s`` instead of 1 (one-sided label smoothing, Salimans et al. 2016).
 
@@ -46,7 +46,7 @@ def discriminator_loss(
 
 
 def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
-    """The non-saturating generator loss ``-log D(G(z))`` averaged (chapter 1).
+    """The non-saturating generator loss ``-log D(G(z))`` averaged (chapter "GAN theory").
 
     Its gradient is large when the discriminator confidently rejects the
     fakes, exactly when the generator most needs to learn.
@@ -55,7 +55,7 @@ def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
 
 
 def saturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
-    """The min-max generator loss ``log(1 - D(G(z)))`` averaged (chapter 1).
+    """The min-max generator loss ``log(1 - D(G(z)))`` averaged (chapter "GAN theory").
 
     Kept for comparison: its gradient vanishes when ``D(G(z))`` is near 0.
     """

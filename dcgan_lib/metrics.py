@@ -52,7 +52,7 @@ _TEST_STREAM, _TRAIN_STREAM = 1, 2
 
 
 def gaussian_fit(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean (D,) and covariance (D, D) of features (N, D), in float64 (chapter 5).
+    """Mean (D,) and covariance (D, D) of features (N, D), in float64 (chapter "Evaluation").
 
     Args:
         features: one row per image; at least two rows.
@@ -72,7 +72,7 @@ def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
 def frechet_distance_from_moments(
     mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray
 ) -> float:
-    """Fréchet (2-Wasserstein) distance between N(mu1, sigma1) and N(mu2, sigma2) (chapter 5).
+    """Fréchet (2-Wasserstein) distance between N(mu1, sigma1) and N(mu2, sigma2).
 
     ``d² = ||mu1 - mu2||² + tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2))``.
 
@@ -106,7 +106,7 @@ def frechet_distance_from_moments(
 
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
-    """Fréchet distance between Gaussian fits of two feature sets (chapter 5).
+    """Fréchet distance between Gaussian fits of two feature sets (chapter "Evaluation").
 
     Args:
         features_a: features of one image set, shape (N, D).
@@ -128,7 +128,7 @@ def _checked_probabilities(probabilities: np.ndarray) -> np.ndarray:
 
 
 def inception_score(probabilities: np.ndarray) -> float:
-    """Inception score ``exp(E_x KL(p(y|x) || p(y)))`` of class probabilities (chapter 5).
+    """Inception score ``exp(E_x KL(p(y|x) || p(y)))`` of class probabilities.
 
     The score is computed over all images at once (Salimans et al. average it
     over ten splits; with a small classifier and 5,000 images one value is
@@ -147,7 +147,7 @@ def inception_score(probabilities: np.ndarray) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class ClassShares:
-    """How often each digit is drawn (chapter 5, "Mode coverage").
+    """How often each digit is drawn (chapter "Evaluation", "Mode coverage").
 
     Attributes:
         shares: share of images classified as each digit 0..9, summing to 1.
@@ -165,7 +165,7 @@ class ClassShares:
 
 
 def class_shares(probabilities: np.ndarray, min_share: float = COVERAGE_MIN_SHARE) -> ClassShares:
-    """Share of images the classifier assigns to each digit (chapter 5).
+    """Share of images the classifier assigns to each digit (chapter "Evaluation").
 
     Args:
         probabilities: ``p(y|x)``, shape (N, classes); each image counts for its
@@ -225,7 +225,7 @@ def precision_recall(
     k: int = DEFAULT_K,
     batch_size: int = _DISTANCE_BATCH,
 ) -> tuple[float, float]:
-    """Improved precision and recall of Kynkäänniemi et al. (2019) in feature space (chapter 5).
+    """Improved precision and recall of Kynkäänniemi et al. (2019) in feature space.
 
     Each set's manifold is the union of balls centred on its samples, each
     reaching that sample's k-th nearest neighbour in the same set. Precision is
@@ -236,7 +236,7 @@ def precision_recall(
     A real outlier has a large ball, and fakes that look like no digit at all
     can fall inside it: an untrained generator's flat grey images reach a
     precision near 1. Read precision together with the Fréchet distance and
-    the class shares, never alone (chapter 5 shows this case).
+    the class shares, never alone (chapter "Evaluation" shows this case).
 
     Args:
         real_features: features of real images, shape (N, D).
@@ -267,7 +267,7 @@ def precision_recall(
 
 @dataclasses.dataclass(frozen=True)
 class EvaluationResult:
-    """Every metric of one set of images against real digits (chapter 5).
+    """Every metric of one set of images against real digits (chapter "Evaluation").
 
     Attributes:
         frechet_distance: Fréchet distance of the classifier's features; lower is better.
@@ -312,7 +312,7 @@ def evaluate_images(
     k: int = DEFAULT_K,
     classifier: MnistClassifier | None = None,
 ) -> EvaluationResult:
-    """Compute every metric of ``images`` against ``real_images`` (chapter 5).
+    """Compute every metric of ``images`` against ``real_images`` (chapter "Evaluation").
 
     Args:
         images: the images to judge, uint8 pixels (N, 28, 28) or floats in
@@ -410,7 +410,7 @@ def evaluate_generator(
     k: int = DEFAULT_K,
     classifier: MnistClassifier | None = None,
 ) -> EvaluationResult:
-    """Evaluate a generator against real test digits (chapter 5).
+    """Evaluate a generator against real test digits (chapter "Evaluation").
 
     Compare the result with :func:`reference_metrics` called with the same
     ``num_samples``, ``seed``, ``data`` and ``k``: it puts real training digits
@@ -480,7 +480,7 @@ def reference_metrics(
     classifier: MnistClassifier | None = None,
     recompute: bool = False,
 ) -> EvaluationResult:
-    """The metrics of real digits, to report beside a generator's (chapter 5).
+    """The metrics of real digits, to report beside a generator's (chapter "Evaluation").
 
     Values for the default settings (5,000 samples of MNIST, or 500 of the
     bundled sample; seed 0; k = 3; the shipped classifier) are read from
@@ -543,7 +543,7 @@ def cached_reference(
 
 
 def format_table(generated: EvaluationResult, reference: EvaluationResult | None = None) -> str:
-    """A plain-text table of the metrics, beside the real-data reference when given (chapter 5).
+    """A plain-text table of the metrics, beside the real-data reference when given.
 
     Args:
         generated: the metrics of generated digits.

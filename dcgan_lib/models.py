@@ -1,4 +1,4 @@
-"""The generator and discriminator (chapter 2, "DCGAN architecture").
+"""The generator and discriminator (chapter "DCGAN architecture").
 
 Two variants share one layout of layers and sizes:
 
@@ -62,7 +62,7 @@ def build_generator(
 ) -> keras.Model:
     """Build the generator G: a noise vector z of size ``latent_dim`` to a 28x28 image.
 
-    Layers (chapter 2 walks through the shapes): Dense(7*7*256, no bias) -> BN ->
+    Layers (chapter "DCGAN architecture" walks through the shapes): Dense(7*7*256, no bias) -> BN ->
     activation -> reshape to 7x7x256 -> Conv2DTranspose(128, 5, stride 1) -> BN ->
     activation -> Conv2DTranspose(64, 5, stride 2) -> BN -> activation ->
     Conv2DTranspose(1, 5, stride 2, tanh). Batch normalisation follows every
@@ -137,7 +137,7 @@ def build_discriminator(
     Conv2D(128, 5, stride 2) -> LeakyReLU -> Dropout(0.3) -> Flatten -> Dense(1).
     The ``"paper"`` variant drops dropout, uses slope 0.2 and puts batch
     normalisation after the second convolution. ``sigmoid(D(x))`` is the
-    probability that x is real; the losses work on the logit (chapter 3).
+    probability that x is real; the losses work on the logit (chapter "Implementation").
 
     Args:
         variant: ``"book"`` or ``"paper"``.

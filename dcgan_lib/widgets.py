@@ -137,7 +137,7 @@ class Explorer:
 
 
 def latent_explorer(generator: keras.Model, **options) -> widgets.Box:
-    """The live latent-space explorer, ready to display (chapter 6).
+    """The live latent-space explorer, ready to display (chapter "The latent space").
 
     Takes the options of :class:`Explorer`; use the class itself to reach its
     controls from code.

@@ -1,4 +1,6 @@
-"""Shapes, parameter counts and transposed convolutions (chapter 2, "DCGAN architecture").
+"""Shapes, parameter counts and transposed convolutions (chapter "DCGAN architecture").
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 Three small tools for reading the generator and the discriminator:
 
@@ -78,7 +80,7 @@ def _count(weights: list) -> int:
 def layer_table(model: keras.Model) -> list[LayerRow]:
     """List every layer of a built model with its output shape and parameter counts.
 
-    Explained in chapter 2, "DCGAN architecture".
+    Explained in chapter "DCGAN architecture".
 
     Args:
         model: a built Keras model, such as ``build_generator()``.
@@ -103,7 +105,7 @@ def format_shape(shape: tuple[int, ...]) -> str:
 def format_layer_table(rows: list[LayerRow]) -> str:
     """Render a layer table as aligned plain text, with a line of totals at the bottom.
 
-    Explained in chapter 2, "DCGAN architecture".
+    Explained in chapter "DCGAN architecture".
     """
     header = ("layer", "type", "output shape", "parameters", "trainable")
     lines = [
@@ -148,7 +150,7 @@ def architecture_stages(model: keras.Model) -> list[Stage]:
     takes in the normalisation, activation and dropout layers that follow it;
     Reshape and Flatten are blocks of their own. The first stage is the model's
     input, labelled ``"input"``. A final activation built into a layer (the
-    generator's ``tanh``) is named in its block's label. Explained in chapter 2.
+    generator's ``tanh``) is named in its block's label. Explained in chapter "DCGAN architecture".
 
     Args:
         model: a built Keras model made of a single chain of layers.
@@ -185,7 +187,7 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: Padding =
     With ``"same"`` padding the output is ``ceil(size / stride)``: the input is
     padded just enough for every stride step to fit. With ``"valid"`` padding
     the kernel must lie inside the input: ``floor((size - kernel) / stride) + 1``.
-    Explained in chapter 2, "DCGAN architecture".
+    Explained in chapter "DCGAN architecture".
     """
     _check_padding(padding)
     if padding == "same":
@@ -202,7 +204,7 @@ def conv_transpose_output_size(
     ``"same"`` convolution with that stride that would produce ``size``. With
     ``"valid"`` padding it is the full extent of the shifted kernel copies,
     ``(size - 1) * stride + kernel``, and at least ``size * stride``.
-    Explained in chapter 2, "DCGAN architecture".
+    Explained in chapter "DCGAN architecture".
     """
     _check_padding(padding)
     if padding == "same":
@@ -216,7 +218,7 @@ def transposed_crop_start(kernel: int, stride: int, padding: Padding = "same") -
     A ``"same"`` convolution pads ``kernel - stride`` in total, the smaller half
     before the input; its transpose drops the same rows of the full sum of
     kernel copies (see :func:`full_transposed_conv2d`). ``"valid"`` drops none.
-    Explained in chapter 2, "DCGAN architecture".
+    Explained in chapter "DCGAN architecture".
     """
     _check_padding(padding)
     return max(kernel - stride, 0) // 2 if padding == "same" else 0
@@ -229,7 +231,7 @@ def full_transposed_conv2d(x: np.ndarray, kernel: np.ndarray, stride: int) -> np
     whose top-left corner is ``(stride * i, stride * j)``; where copies
     overlap, they add. The result has ``(n - 1) * stride + k`` rows for ``n``
     input rows and a kernel of ``k`` rows (and likewise for columns).
-    Explained in chapter 2, "DCGAN architecture".
+    Explained in chapter "DCGAN architecture".
 
     Args:
         x: a 2-D input, shape (height, width).
@@ -259,7 +261,7 @@ def transposed_conv2d(
     keeps the window that Keras' ``Conv2DTranspose`` returns for this padding
     (see :func:`conv_transpose_output_size`). The result equals
     :func:`keras_transposed_conv2d` with the same arguments.
-    Explained in chapter 2, "DCGAN architecture".
+    Explained in chapter "DCGAN architecture".
 
     Args:
         x: a 2-D input, shape (height, width).
@@ -291,7 +293,7 @@ def insert_zeros(x: np.ndarray, stride: int) -> np.ndarray:
 
     A transposed convolution with stride ``s`` equals an ordinary stride-1
     convolution of this spread-out input (suitably padded) with the kernel
-    flipped: the "fractionally strided" view. Explained in chapter 2.
+    flipped: the "fractionally strided" view. Explained in chapter "DCGAN architecture".
     """
     x = np.asarray(x)
     height, width = x.shape
@@ -307,7 +309,7 @@ def zero_insertion_transposed_conv2d(
 
     Spreads ``x`` out with :func:`insert_zeros`, pads it with ``k - 1`` zeros on
     every side and slides the flipped kernel over it with stride 1. The result
-    equals :func:`full_transposed_conv2d`. Explained in chapter 2.
+    equals :func:`full_transposed_conv2d`. Explained in chapter "DCGAN architecture".
     """
     kernel = np.asarray(kernel, dtype=np.float64)
     kernel_height, kernel_width = kernel.shape
@@ -324,7 +326,7 @@ def keras_transposed_conv2d(
 
     Builds a one-filter ``keras.layers.Conv2DTranspose`` without bias, sets its
     kernel to ``kernel`` and applies it to ``x`` as a batch of one
-    single-channel image. Explained in chapter 2, "DCGAN architecture".
+    single-channel image. Explained in chapter "DCGAN architecture".
     """
     _check_padding(padding)
     x = np.asarray(x, dtype=np.float32)
@@ -341,7 +343,7 @@ def keras_transposed_conv2d(
 def layer_outputs(model: keras.Model, inputs: np.ndarray, names: list[str]) -> list[np.ndarray]:
     """The outputs of the named layers of a model for a batch of inputs, in inference mode.
 
-    Useful for looking at the feature maps inside the generator (chapter 2).
+    Useful for looking at the feature maps inside the generator (chapter "DCGAN architecture").
 
     Args:
         model: a built Keras model with a single input.

@@ -1,4 +1,6 @@
-"""Figures of chapter 2, "DCGAN architecture": the networks and the transposed convolution.
+"""Figures of the chapter "DCGAN architecture": the networks and the transposed convolution.
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 Every function draws a new matplotlib figure and returns it; the numbers come
 from :mod:`dcgan_lib.book.architecture`.
@@ -126,7 +128,7 @@ def plot_architecture(generator: keras.Model, discriminator: keras.Model) -> plt
     Each box is the tensor one block produces: its height follows the image
     size, its width the number of channels; vectors are thin bars. The layers
     of each block are written above the arrow that leads into its box, and
-    each tensor's shape below its box. Explained in chapter 2.
+    each tensor's shape below its box. Explained in chapter "DCGAN architecture".
     """
     fig, axes = plt.subplots(2, 1, figsize=(9, 5.6))
     _draw_network(axes[0], generator, "Generator G: noise vector z → image")
@@ -174,7 +176,7 @@ def plot_transposed_conv_demo(x: np.ndarray, kernel: np.ndarray, stride: int) ->
 
     The output panel shows the full sum of kernel copies; each copy's footprint
     is outlined in the colour of the input pixel that scales it, and the cells
-    that ``"same"`` padding drops are greyed out. Explained in chapter 2.
+    that ``"same"`` padding drops are greyed out. Explained in chapter "DCGAN architecture".
 
     Args:
         x: a small 2-D input of at most 9 pixels.
@@ -242,7 +244,7 @@ def plot_kernel_overlap(size: int, kernels: list[int], stride: int) -> plt.Figur
     For each kernel size, a ``size`` x ``size`` input of ones goes through a
     transposed convolution with a kernel of ones and ``"same"`` padding: the
     output counts the overlapping copies. A kernel size that the stride does not
-    divide gives an uneven, checkerboard count. Explained in chapter 2.
+    divide gives an uneven, checkerboard count. Explained in chapter "DCGAN architecture".
     """
     counts = [
         architecture.transposed_conv2d(np.ones((size, size)), np.ones((k, k)), stride, "same")
@@ -260,7 +262,7 @@ def plot_feature_maps(maps: list[np.ndarray], titles: list[str], channels: int =
     """Draw the first few channels of a generator's feature maps for one input, one row a layer.
 
     Each map is scaled to its own range, so the figure shows patterns, not
-    magnitudes. Explained in chapter 2.
+    magnitudes. Explained in chapter "DCGAN architecture".
 
     Args:
         maps: one array per layer, shape (height, width, channels), for one example.

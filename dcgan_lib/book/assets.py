@@ -90,7 +90,7 @@ def train_classifier(
     seed: int = 0,
     verbose: int | str = "auto",
 ) -> MnistClassifier:
-    """Train a fresh classifier on labelled digits (chapter 5).
+    """Train a fresh classifier on labelled digits (chapter "Evaluation").
 
     Adam, with a learning rate that decays along a cosine to zero over the
     run. Light augmentation (shifts of up to 2 pixels, rotations of up to 8

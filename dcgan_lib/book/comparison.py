@@ -56,7 +56,7 @@ def evaluate_snapshots(
     data: str | Path | None = None,
     out: str | Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Measure each generator snapshot of a run; write the rows to ``metrics.jsonl`` (chapter 5).
+    """Measure each generator snapshot of a run; write the rows to ``metrics.jsonl``.
 
     Each snapshot is scored exactly as :func:`dcgan_lib.metrics.evaluate_generator`
     scores a generator, with the same noise and the same real test digits for
@@ -118,7 +118,7 @@ def as_result(row: Mapping[str, Any]) -> EvaluationResult:
 
 @dataclasses.dataclass(frozen=True)
 class ComparisonRun:
-    """The shipped artifacts of one run of the comparison (chapter 5, "Comparing configurations").
+    """The shipped artifacts of one run of the comparison (section "Comparing configurations").
 
     Attributes:
         name: the run's name, e.g. ``"blog"``.
@@ -165,7 +165,7 @@ def comparison_dir() -> Path:
 
 
 def load_comparison_run(name: str, directory: str | Path | None = None) -> ComparisonRun:
-    """Read one exported run, e.g. ``"blog"`` or ``"failure-high-lr"`` (chapter 5).
+    """Read one exported run, e.g. ``"blog"`` or ``"failure-high-lr"`` (chapter "Evaluation").
 
     Args:
         name: the run's directory name.
@@ -193,7 +193,7 @@ def load_comparison_run(name: str, directory: str | Path | None = None) -> Compa
 def load_comparison(
     names: Sequence[str] = COMPARISON_NAMES, directory: str | Path | None = None
 ) -> dict[str, ComparisonRun]:
-    """The runs of the comparison at equal budget, by name, in the chapter's order (chapter 5).
+    """The runs of the comparison at equal budget, by name, in the chapter's order.
 
     Args:
         names: which runs to read; by default the book's, the blog's, the
@@ -204,7 +204,7 @@ def load_comparison(
 
 
 def reference_metrics_over_training() -> list[dict[str, Any]]:
-    """The book's reference run measured at each of its snapshots (chapter 5).
+    """The book's reference run measured at each of its snapshots (chapter "Evaluation").
 
     Read from ``dcgan_lib/assets/reference_run/metrics.jsonl``; the rows are
     those of :func:`evaluate_snapshots`.
@@ -220,7 +220,7 @@ def shipped_reference(
     The shipped runs were measured with 5,000 samples of full MNIST, so their
     yardstick is the cached reference at that size, whichever data the reader
     has: it is read from ``assets/reference_metrics.json`` and needs no MNIST
-    (chapter 5).
+    (chapter "Evaluation").
 
     Raises:
         DataError: the cache has no entry for these settings, or was computed
@@ -255,7 +255,7 @@ def _metric_cells(result: EvaluationResult) -> tuple[str, ...]:
 def format_results(
     results: Mapping[str, EvaluationResult], reference: EvaluationResult | None = None
 ) -> str:
-    """A text table of several sets of images' metrics, one row each (chapter 5).
+    """A text table of several sets of images' metrics, one row each (chapter "Evaluation").
 
     Args:
         results: metrics by name.
@@ -270,7 +270,7 @@ def format_results(
 
 
 def format_metric_rows(rows: Sequence[Mapping[str, Any]]) -> str:
-    """A text table of one run's metric rows: step, images seen, seconds, metrics (chapter 5)."""
+    """A text table of one run's metric rows: step, images seen, seconds, metrics."""
     lines = [("step", "images", "seconds", *_METRIC_HEADER)]
     for row in rows:
         seconds = "-" if row["seconds"] is None else f"{row['seconds']:,.0f}"
@@ -283,7 +283,7 @@ def format_metric_rows(rows: Sequence[Mapping[str, Any]]) -> str:
 def format_comparison_table(
     runs: Mapping[str, ComparisonRun], reference: EvaluationResult | None = None
 ) -> str:
-    """A text table of each run's last measured snapshot, and real digits below (chapter 5).
+    """A text table of each run's last measured snapshot, and real digits below.
 
     ``avg`` is the decay of the run's averaged generator (``TrainConfig.ema_decay``),
     a dash for a run that kept no average.

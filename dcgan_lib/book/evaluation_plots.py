@@ -1,4 +1,6 @@
-"""Figures of chapter 5, "Evaluation": metrics over training, comparisons, failures.
+"""Figures of the chapter "Evaluation": metrics over training, comparisons, failures.
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 The numbers come from :mod:`dcgan_lib.metrics` and :mod:`dcgan_lib.book.comparison`.
 Every figure that shows a metric of generated digits also shows the same metric
@@ -84,7 +86,7 @@ def plot_metrics_over_training(
     x: str = "images_seen",
     figsize: tuple[float, float] | None = None,
 ) -> plt.Figure:
-    """One panel per metric against training progress, real data as a dashed line (chapter 5).
+    """One panel per metric against training progress, real data as a dashed line.
 
     Args:
         rows: metric rows of one run, as :func:`dcgan_lib.book.comparison.evaluate_snapshots`
@@ -145,7 +147,7 @@ def plot_comparison_bars(
     metrics: Sequence[str] = DEFAULT_METRICS,
     figsize: tuple[float, float] | None = None,
 ) -> plt.Figure:
-    """Bars of each metric for several generators, real data as a dashed line (chapter 5).
+    """Bars of each metric for several generators, real data as a dashed line.
 
     Args:
         results: the metrics of each generator, by name.
@@ -175,7 +177,7 @@ def plot_class_shares(
     reference: Sequence[float] | None = None,
     figsize: tuple[float, float] = (8.0, 2.8),
 ) -> plt.Figure:
-    """Grouped bars: the share of each digit 0-9 for several generators (chapter 5).
+    """Grouped bars: the share of each digit 0-9 for several generators (chapter "Evaluation").
 
     A dotted line marks the fair share of 10% and a dashed one the coverage
     threshold of :data:`dcgan_lib.metrics.COVERAGE_MIN_SHARE`.
@@ -206,7 +208,7 @@ def plot_grids_side_by_side(
     keep: int | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> plt.Figure:
-    """Saved sample grids (PNG files) side by side, each under its title (chapter 5).
+    """Saved sample grids (PNG files) side by side, each under its title (chapter "Evaluation").
 
     Args:
         grids: PNG paths by title, e.g. each run's final grid by run name.
@@ -230,7 +232,7 @@ def plot_failure_gallery(
     keep: int | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> plt.Figure:
-    """A failing run: its sample grids over training above its discriminator outputs (chapter 5).
+    """A failing run: its sample grids over training above its discriminator outputs.
 
     Args:
         samples: sample grid paths by step.
@@ -259,10 +261,10 @@ def plot_failure_gallery(
     return fig
 
 
-def plot_image_rows(
+def plot_image_sets(
     rows: Mapping[str, np.ndarray], per_row: int = 12, scale: float = 1.6
 ) -> plt.Figure:
-    """The first digits of several image sets, one titled row per set (chapter 5).
+    """The first digits of several image sets, one titled row per set (chapter "Evaluation").
 
     Args:
         rows: images by title, uint8 pixels or model output in [-1, 1].
@@ -288,7 +290,7 @@ def plot_image_rows(
 def plot_time_to_quality(
     report: Mapping[str, Any], figsize: tuple[float, float] = (9.0, 3.2)
 ) -> plt.Figure:
-    """Quality against seconds of training for several loops (chapter 5).
+    """Quality against seconds of training for several loops (chapter "Evaluation").
 
     Left: the Fréchet distance (log scale), with the real-data value dashed and the
     "clearly good digits" limit dotted. Right: the share of the rarest digit, with the

@@ -48,7 +48,7 @@ def principal_directions(
     The principal components of z itself say nothing: the prior N(0, I) is
     isotropic, every direction has variance 1, and the "principal directions"
     of a sample of z are whatever its random fluctuations happen to favour
-    (chapter 6 checks this numerically). The generator is what gives directions
+    (chapter "The latent space" checks this numerically). The generator is what gives directions
     a meaning, so the analysis happens on its output, in the spirit of GANSpace
     (Härkönen et al., 2020):
 

@@ -1,4 +1,6 @@
-"""Figures for chapter 6, "The latent space".
+"""Figures of the chapter "The latent space".
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 Every function draws one figure and returns it, so a notebook shows it inline
 and a script can save it. Digits are uint8 pixels (N, 28, 28), as returned by

@@ -1,9 +1,11 @@
-"""Two older ways to train the same DCGAN, ported faithfully to Keras 3 (chapter 3).
+"""Two older ways to train the same DCGAN, ported to Keras 3 (chapter "Implementation").
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 The book's :class:`~dcgan_lib.gan.DCGAN` is the third of three training loops for
 one pair of networks. The other two are kept here, each reproducing its source step by
-step, so that chapter 3 can show what goes wrong in the first and later chapters can time
-all three:
+step, so that the chapter "Implementation" can show what goes wrong in the first and
+later chapters can time all three:
 
 :class:`BlogDCGAN`
     The Keras code of the blog post the book started from: a discriminator compiled on

@@ -57,7 +57,7 @@ def windowed_means(
     window: int,
     metrics: Sequence[str] = HISTORY_METRICS,
 ) -> list[dict[str, float]]:
-    """The mean of each metric in consecutive windows of ``window`` steps (chapter 4).
+    """The mean of each metric in consecutive windows of ``window`` steps.
 
     Returns:
         One dictionary per window that has history rows, in step order, with
@@ -168,7 +168,7 @@ class TrainingSpeed:
 def training_speed(
     history: Sequence[Mapping[str, float]], num_images: int, batch_size: int
 ) -> TrainingSpeed:
-    """Seconds per step and per epoch of a run, from its history rows (chapter 4).
+    """Seconds per step and per epoch of a run, from its history rows (chapter "Training results").
 
     Args:
         history: rows with ``step`` and ``seconds`` (the training time so far),
@@ -241,7 +241,7 @@ def nearest_neighbours(
     embed: Callable[[np.ndarray], np.ndarray] | None = None,
     batch_size: int = _QUERY_BATCH,
 ) -> Neighbours:
-    """Find the ``k`` references closest to each query in Euclidean distance (chapter 4).
+    """Find the ``k`` references closest to each query in Euclidean distance.
 
     Without ``embed`` the distance is measured between pixel intensities in
     [0, 1] (see :func:`as_unit_pixels`): two 28 x 28 images that differ by one

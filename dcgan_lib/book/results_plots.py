@@ -1,4 +1,6 @@
-"""Figures of chapter 4, "Training results": a training film, copies, clock times.
+"""Figures of the chapter "Training results": a training film, copies, clock times.
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 The loss curves and rows of sample grids are drawn by :mod:`dcgan_lib.book.training_plots`;
 this module adds what reading a finished run needs beyond them. The numbers come
@@ -41,7 +43,7 @@ def training_gif(
     last_frame_ms: int = 1500,
     grey_levels: int = 16,
 ) -> bytes:
-    """An animated GIF of training: one frame per sample grid, labelled with its step (chapter 4).
+    """An animated GIF of training: one frame per sample grid, labelled with its step.
 
     Show it in a notebook with ``IPython.display.Image(data=gif, format="gif")``.
 
@@ -93,7 +95,7 @@ def plot_nearest_neighbours(
     reference_label: str = "nearest\ntraining",
     column_width: float = 0.85,
 ) -> plt.Figure:
-    """Draw each query above its nearest references, with the distances (chapter 4).
+    """Draw each query above its nearest references, with the distances.
 
     Args:
         queries: the images searched for, uint8 pixels or model output, (N, 28, 28).
@@ -135,7 +137,7 @@ def plot_distance_distributions(
     bins: int = 40,
     figsize: tuple[float, float] = (6.0, 3.0),
 ) -> plt.Figure:
-    """Overlaid histograms of nearest-neighbour distances, each median marked (chapter 4).
+    """Overlaid histograms of nearest-neighbour distances, each median marked.
 
     Args:
         distances: a name (shown in the legend) for each array of distances.
@@ -160,7 +162,7 @@ def plot_distance_distributions(
 def plot_step_times(
     history: Sequence[Mapping[str, float]], figsize: tuple[float, float] = (6.0, 2.6)
 ) -> plt.Figure:
-    """Seconds per training step in each logging window of a run, and their median (chapter 4).
+    """Seconds per training step in each logging window of a run, and their median.
 
     Args:
         history: rows with ``step`` and ``seconds``, as

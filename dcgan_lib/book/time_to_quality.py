@@ -1,4 +1,7 @@
-"""How long training takes to draw clearly good digits (chapter 5, "Good digits against the clock").
+"""How long training takes to draw clearly good digits (chapter "Evaluation").
+
+Part of the book's helpers, not of ``dcgan_lib``'s API; used by the section "Good
+digits against the clock" and by ``benchmarks/time_to_quality.py``.
 
 Images per second say how fast a loop runs; readers feel something else: how many
 seconds pass before the digits are good. This module fixes what "clearly good" means,
@@ -191,8 +194,8 @@ def format_averaging(report: Mapping[str, Any], name: str = "dcgan_lib") -> str:
     """The Fréchet distance of a loop's averaged generator beside its trained one, per turn.
 
     The race measures both for a loop that keeps an average of its generator's weights
-    (``TrainConfig.ema_decay``, chapter 3): the averaged generator draws the samples, and
-    the trained generator is the one the optimizer updates.
+    (``TrainConfig.ema_decay``, chapter "Implementation"): the averaged generator draws
+    the samples, and the trained generator is the one the optimizer updates.
 
     Raises:
         ValueError: the loop's rows hold no measurement of the trained generator.

@@ -1,4 +1,6 @@
-"""The one-dimensional toy problem of chapter 1, "GAN theory".
+"""The one-dimensional toy problem of the chapter "GAN theory".
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 Two kinds of tools live here. The first half is plain numpy on a grid: the
 densities of two Gaussians, the optimal discriminator, the value function
@@ -9,7 +11,7 @@ Gaussian in seconds on a CPU, so that the reader can watch the theory
 happen.
 
 Discriminators are passed around as *logits* ``l(x)`` with ``D(x) = sigmoid(l(x))``,
-for the same reason the losses are computed from logits (chapter 3): where
+for the same reason the losses are computed from logits (chapter "Implementation"): where
 ``D(x)`` rounds to exactly 0 or 1, ``log D(x)`` would be ``-inf``, while
 ``log sigmoid(l) = -log(1 + exp(-l))`` stays finite.
 """
@@ -32,19 +34,19 @@ from dcgan_lib import losses
 
 
 def gaussian_density(x: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """The density of the normal distribution N(mean, std**2) at ``x`` (chapter 1)."""
+    """The density of the normal distribution N(mean, std**2) at ``x`` (chapter "GAN theory")."""
     x = np.asarray(x, dtype=np.float64)
     return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2.0 * math.pi))
 
 
 def gaussian_cdf(x: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """The cumulative distribution function of N(mean, std**2) at ``x`` (chapter 1)."""
+    """The cumulative distribution function of N(mean, std**2) at ``x`` (chapter "GAN theory")."""
     standardized = (np.asarray(x, dtype=np.float64) - mean) / (std * math.sqrt(2.0))
     return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(standardized))
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
-    """The logistic function ``1 / (1 + exp(-l))``, turning a logit into D(x) (chapter 1)."""
+    """The logistic function ``1 / (1 + exp(-l))``, turning a logit into D(x)."""
     logits = np.asarray(logits, dtype=np.float64)
     with np.errstate(over="ignore"):
         # exp(-l) overflows to inf for very negative l, which correctly gives 0.
@@ -52,7 +54,7 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
 
 
 def optimal_discriminator_logit(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
-    """The logit ``log p_data(x) - log p_g(x)`` of the optimal discriminator (chapter 1).
+    """The logit ``log p_data(x) - log p_g(x)`` of the optimal discriminator (chapter "GAN theory").
 
     Where both densities vanish the discriminator is never evaluated, so any
     value would do; we return 0, that is D*(x) = 1/2.
@@ -69,7 +71,7 @@ def optimal_discriminator_logit(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarr
 
 
 def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
-    """D*(x) = p_data(x) / (p_data(x) + p_g(x)), the best discriminator for a fixed G (chapter 1).
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)), the best discriminator for a fixed G.
 
     Args:
         p_data: the data density on a grid of points.
@@ -93,7 +95,7 @@ def _weighted_log(density: np.ndarray, log_value: np.ndarray) -> np.ndarray:
 def value_function(
     x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, discriminator_logit: np.ndarray
 ) -> float:
-    """V(D, G) = integral of p_data log D + p_g log(1 - D), by the trapezoidal rule (chapter 1).
+    """V(D, G) = integral of p_data log D + p_g log(1 - D), by the trapezoidal rule.
 
     Args:
         x: an evenly spaced grid that covers both densities.
@@ -117,7 +119,7 @@ def value_function(
 
 
 def kl_divergence(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> float:
-    """KL(p || q) = integral of p log(p / q), by the trapezoidal rule, in nats (chapter 1).
+    """KL(p || q) = integral of p log(p / q), by the trapezoidal rule, in nats.
 
     Args:
         x: an evenly spaced grid that covers both densities.
@@ -133,7 +135,7 @@ def kl_divergence(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> float:
 
 
 def js_divergence(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> float:
-    """JSD(p || q) = KL(p || m) / 2 + KL(q || m) / 2 with m = (p + q) / 2, in nats (chapter 1).
+    """JSD(p || q) = KL(p || m) / 2 + KL(q || m) / 2 with m = (p + q) / 2, in nats.
 
     Args:
         x: an evenly spaced grid that covers both densities.
@@ -147,14 +149,14 @@ def js_divergence(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> float:
 
 
 def gaussian_kl_divergence(mean_p: float, std_p: float, mean_q: float, std_q: float) -> float:
-    """The closed form of KL(N(mean_p, std_p**2) || N(mean_q, std_q**2)) in nats (chapter 1)."""
+    """The closed form of KL(N(mean_p, std_p**2) || N(mean_q, std_q**2)) in nats."""
     return math.log(std_q / std_p) + (std_p**2 + (mean_p - mean_q) ** 2) / (2.0 * std_q**2) - 0.5
 
 
 def histogram_js_divergence(
     samples: np.ndarray, data_mean: float, data_std: float, bin_edges: np.ndarray
 ) -> float:
-    """The JSD between a sample's histogram and a Gaussian data distribution (chapter 1).
+    """The JSD between a sample's histogram and a Gaussian data distribution (chapter "GAN theory").
 
     Both distributions are reduced to probabilities of the same bins, and the
     divergence of those two discrete distributions is returned. Samples beyond
@@ -193,7 +195,7 @@ def gaussian_optimal_logit_coefficients(
 
     The log-ratio of two Gaussian densities is a quadratic in x, so a logistic
     regression on the features ``x`` and ``x**2`` can represent D* exactly
-    (chapter 1).
+    (chapter "GAN theory").
     """
     a = 1.0 / (2.0 * generator_std**2) - 1.0 / (2.0 * data_std**2)
     b = data_mean / data_std**2 - generator_mean / generator_std**2
@@ -207,7 +209,7 @@ def gaussian_optimal_logit_coefficients(
 
 @dataclasses.dataclass(frozen=True)
 class QuadraticDiscriminator:
-    """A discriminator ``D(x) = sigmoid(a x**2 + b x + c)`` (chapter 1).
+    """A discriminator ``D(x) = sigmoid(a x**2 + b x + c)`` (chapter "GAN theory").
 
     Attributes:
         coefficients: ``(a, b, c)``.
@@ -229,7 +231,7 @@ class QuadraticDiscriminator:
 def fit_quadratic_discriminator(
     real: np.ndarray, fake: np.ndarray, steps: int = 3000, learning_rate: float = 1.0
 ) -> QuadraticDiscriminator:
-    """Train a quadratic-logit discriminator on samples by gradient ascent on V (chapter 1).
+    """Train a quadratic-logit discriminator on samples by gradient ascent on V.
 
     Maximising the sample estimate of V(D, G) is minimising the binary
     cross-entropy with labels 1 for ``real`` and 0 for ``fake``, that is,
@@ -269,7 +271,7 @@ def fit_quadratic_discriminator(
 def per_example_loss_and_gradient(
     loss_fn: Callable[[tf.Tensor], tf.Tensor], logits: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each logit's loss and the loss's derivative with respect to that logit (chapter 1).
+    """Each logit's loss and the loss's derivative with respect to that logit.
 
     The losses of :mod:`dcgan_lib.losses` average over a batch, so the loss is
     evaluated on every logit alone; the gradient of their sum then holds each
@@ -295,7 +297,7 @@ def per_example_loss_and_gradient(
 
 
 def build_toy_generator(hidden_units: int = 16) -> keras.Sequential:
-    """A small MLP mapping noise ``z`` of shape (batch, 1) to samples ``x`` (chapter 1)."""
+    """A small MLP mapping noise ``z`` of shape (batch, 1) to samples ``x``."""
     return keras.Sequential(
         [
             keras.Input(shape=(1,)),
@@ -311,7 +313,7 @@ def build_toy_generator(hidden_units: int = 16) -> keras.Sequential:
 
 
 def build_toy_discriminator(hidden_units: int = 32) -> keras.Sequential:
-    """A small MLP mapping samples ``x`` of shape (batch, 1) to logits (chapter 1).
+    """A small MLP mapping samples ``x`` of shape (batch, 1) to logits (chapter "GAN theory").
 
     The last layer is linear: it returns the logit ``l`` and ``D(x) = sigmoid(l)``.
     """
@@ -339,7 +341,7 @@ def make_toy_train_step(
 ) -> Callable[[], dict[str, tf.Tensor]]:
     """One iteration of Algorithm 1: ``k`` discriminator steps, then one generator step.
 
-    Chapter 1 explains the algorithm. The returned function is compiled with
+    Chapter "GAN theory" explains the algorithm. The returned function is compiled with
     ``tf.function`` and returns the last losses and the mean of D on the
     last real and generated batches.
 
@@ -388,7 +390,7 @@ def make_toy_train_step(
 
 @dataclasses.dataclass(frozen=True)
 class ToyGANSnapshot:
-    """The toy GAN at one training step (chapter 1).
+    """The toy GAN at one training step (chapter "GAN theory").
 
     Attributes:
         step: the number of training iterations done.
@@ -403,7 +405,7 @@ class ToyGANSnapshot:
 
 @dataclasses.dataclass(frozen=True)
 class ToyGANHistory:
-    """What :func:`train_toy_gan` records (chapter 1).
+    """What :func:`train_toy_gan` records (chapter "GAN theory").
 
     Attributes:
         data_mean: mean of the Gaussian data distribution.
@@ -435,7 +437,7 @@ class ToyGANHistory:
 
 
 def default_snapshot_steps(steps: int) -> list[int]:
-    """Six snapshot steps, dense early when the generator moves most (chapter 1)."""
+    """Six snapshot steps, dense early when the generator moves most (chapter "GAN theory")."""
     return sorted({round(steps * fraction) for fraction in (0, 1 / 30, 1 / 15, 2 / 15, 1 / 3, 1)})
 
 
@@ -454,7 +456,7 @@ def train_toy_gan(
 ) -> ToyGANHistory:
     """Train a tiny GAN to turn N(0, 1) noise into N(data_mean, data_std**2) samples.
 
-    Chapter 1 runs it to watch p_g move toward p_data. Both players are small
+    Chapter "GAN theory" runs it to watch p_g move toward p_data. Both players are small
     MLPs trained with Adam (beta_1 = 0.5, as in DCGAN); the learning rate
     decays linearly to a hundredth, which damps the oscillation that GAN training
     shows around its equilibrium. ``keras.utils.set_random_seed(seed)`` makes

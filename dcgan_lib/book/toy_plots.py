@@ -1,4 +1,6 @@
-"""Figures for the one-dimensional toy problem of chapter 1, "GAN theory".
+"""Figures for the one-dimensional toy problem of the chapter "GAN theory".
+
+Part of the book's helpers, not of ``dcgan_lib``'s API.
 
 Every function draws one figure and returns it, so a notebook shows it inline
 and a script can save it. The colours stay the same across the chapter: the
@@ -70,7 +72,7 @@ def plot_optimal_discriminator(
 
     The left panel shows D*(x) = p_data / (p_data + p_g) and, if given, a
     discriminator ``fitted`` on samples; the right panel shows that D* is 1/2
-    everywhere once p_g = p_data (chapter 1).
+    everywhere once p_g = p_data (chapter "GAN theory").
 
     Args:
         x: grid of points.
@@ -95,7 +97,7 @@ def plot_optimal_discriminator(
 def plot_generator_objective(
     generator_means: np.ndarray, value_at_optimum: np.ndarray, jsd: np.ndarray, data_mean: float
 ) -> Figure:
-    """C(G) = max_D V(D, G) as the generator's mean slides past the data's (chapter 1).
+    """C(G) = max_D V(D, G) as the generator's mean slides past the data's (chapter "GAN theory").
 
     Args:
         generator_means: the means of the Gaussian generators.
@@ -134,7 +136,7 @@ def plot_generator_losses(
     saturating_gradient: np.ndarray,
     non_saturating_gradient: np.ndarray,
 ) -> Figure:
-    """The two generator losses and their gradients against D(G(z)) (chapter 1).
+    """The two generator losses and their gradients against D(G(z)) (chapter "GAN theory").
 
     Args:
         d_fake: values of D(G(z)) in (0, 1).
@@ -169,7 +171,7 @@ def plot_generator_losses(
 
 
 def plot_toy_gan_snapshots(history: toy.ToyGANHistory) -> Figure:
-    """Generated samples and D(x) over the data density at each snapshot (chapter 1).
+    """Generated samples and D(x) over the data density at each snapshot (chapter "GAN theory").
 
     Args:
         history: what :func:`dcgan_lib.book.toy.train_toy_gan` returned.
@@ -221,7 +223,7 @@ def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def plot_toy_gan_training(history: toy.ToyGANHistory) -> Figure:
-    """The JSD, the discriminator's outputs and the losses over training (chapter 1).
+    """The JSD, the discriminator's outputs and the losses over training (chapter "GAN theory").
 
     Per-iteration curves are smoothed with a moving average, since each comes
     from a single batch.

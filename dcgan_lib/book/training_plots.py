@@ -31,7 +31,7 @@ def plot_history(
 
     Left: ``d_loss`` and ``g_loss``; right: ``d_real`` = mean D(x) and ``d_fake`` = mean
     D(G(z)). Dashed lines mark the values at the game's equilibrium (log 4, log 2 and
-    1/2), a reference rather than a target a real run reaches (chapter 3).
+    1/2), a reference rather than a target a real run reaches (chapter "Implementation").
 
     Args:
         rows: history rows, each with ``step``, ``d_loss``, ``g_loss``, ``d_real`` and

@@ -75,3 +75,11 @@ def test_chapters_import_no_private_names():
                     if any(part.startswith("_") for name in names for part in name.split(".")):
                         private.append(f"{notebook.name}: from {node.module} import ...")
     assert private == []
+
+
+def test_every_book_helper_says_whom_it_serves_and_that_it_is_not_the_api():
+    for path in sorted((PACKAGE / "book").glob("*.py")):
+        docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+        assert "dcgan_lib``'s API" in docstring, path
+        if path.stem not in ("__init__", "assets"):
+            assert 'chapter "' in docstring or "chapters" in docstring, path
