@@ -8,12 +8,9 @@ share of stolen time beside their measurements.
 
 from __future__ import annotations
 
-import os
-import platform
 from pathlib import Path
 
-import dcgan_lib
-from dcgan_lib._runtime import keras, tf
+from dcgan_lib.book.assets import environment_record
 
 
 def cpu_times() -> list[int] | None:
@@ -33,23 +30,6 @@ def steal_share(before: list[int] | None, after: list[int] | None) -> float | No
     return round(spent[7] / total, 3) if total else None
 
 
-def cpu_name() -> str:
-    """The processor's model name, and whether it has AVX-512 (what the convolutions use)."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or platform.machine()
-    names = [line.split(":", 1)[1].strip() for line in info.splitlines() if "model name" in line]
-    vectors = "AVX-512" if "avx512f" in info else "AVX2" if "avx2" in info else "no AVX2"
-    return f"{names[0] if names else platform.machine()}, {vectors}"
-
-
 def environment() -> dict[str, str | int]:
-    return {
-        "processor": cpu_name(),
-        "cpu_cores": len(os.sched_getaffinity(0)),
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "dcgan_lib": dcgan_lib.__version__,
-    }
+    """The versions and the machine of a measurement (the record every shipped asset keeps)."""
+    return environment_record()

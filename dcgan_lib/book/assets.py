@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+import dcgan_lib
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.book.comparison import evaluate_snapshots
 from dcgan_lib.classifier import (
@@ -49,15 +50,24 @@ from dcgan_lib.metrics import (
 from dcgan_lib.runs import RunDirectory, fixed_noise
 from dcgan_lib.settings import SHORT_RUN_VARIABLE, short_run
 
+# CPU flags (as /proc/cpuinfo names them) of the matrix and vector units TensorFlow can use.
+_CPU_UNITS = {
+    "amx_bf16": "AMX (bfloat16)",
+    "avx512_bf16": "AVX-512 BF16",
+    "avx512f": "AVX-512",
+    "avx2": "AVX2",
+}
+
 
 def environment_record() -> dict[str, Any]:
-    """The versions and the machine behind a computed asset, for its JSON record."""
-    cpu = platform.processor() or platform.machine()
+    """The versions and the machine behind a computed asset or measurement, for its record."""
+    cpu, flags = platform.processor() or platform.machine(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
-                break
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -67,8 +77,10 @@ def environment_record() -> dict[str, Any]:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
+        "dcgan_lib": dcgan_lib.__version__,
         "platform": platform.platform(),
         "cpu": cpu,
+        "cpu_units": ", ".join(name for flag, name in _CPU_UNITS.items() if flag in flags),
         "cpu_cores": cores or 0,
         "accelerator": ", ".join(gpus) or "none (CPU only)",
     }
