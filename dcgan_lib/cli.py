@@ -134,33 +134,46 @@ def _load_training_images(args: argparse.Namespace):
 def _run_train(args: argparse.Namespace) -> int:
     from dcgan_lib.data import steps_per_epoch
     from dcgan_lib.distribute import global_batch_size, make_strategy
-    from dcgan_lib.runs import RunDirectory, check_resumable, train
+    from dcgan_lib.runs import RESUMABLE_SETTINGS, RunDirectory, check_resumable, train
 
     # A multi-worker strategy must exist before TensorFlow does any other work.
     strategy = make_strategy(args.strategy)
     run = RunDirectory(args.out)
-    options = {
-        "batch_size": args.batch_size,
-        "variant": args.variant,
-        "g_learning_rate": args.lr,
-        "d_learning_rate": args.lr,
-        "beta_1": args.beta1,
-        "ema_decay": args.ema_decay,
-        "label_smoothing": args.label_smoothing,
-        "seed": args.seed,
-        "sample_every": args.sample_every,
-        "checkpoint_every": args.checkpoint_every,
-        "log_every": args.log_every,
-        "snapshot_every": args.snapshot_every,
-        "jit_compile": args.jit_compile,
-        "precision": args.precision,
-        "steps": args.steps,
-    }
-    given = {name: value for name, value in options.items() if value is not None}
+    options = [  # (option, TrainConfig field, value given or None)
+        ("--batch-size", "batch_size", args.batch_size),
+        ("--variant", "variant", args.variant),
+        ("--lr", "g_learning_rate", args.lr),
+        ("--lr", "d_learning_rate", args.lr),
+        ("--beta1", "beta_1", args.beta1),
+        ("--ema-decay", "ema_decay", args.ema_decay),
+        ("--label-smoothing", "label_smoothing", args.label_smoothing),
+        ("--seed", "seed", args.seed),
+        ("--precision", "precision", args.precision),
+        ("--sample-every", "sample_every", args.sample_every),
+        ("--checkpoint-every", "checkpoint_every", args.checkpoint_every),
+        ("--log-every", "log_every", args.log_every),
+        ("--snapshot-every", "snapshot_every", args.snapshot_every),
+        ("--jit-compile", "jit_compile", args.jit_compile),
+        ("--steps", "steps", args.steps),
+    ]
+    given = {field: value for _, field, value in options if value is not None}
     if args.resume:
         if args.preset:
             raise DCGANError("--preset cannot change a resumed run: it keeps its saved settings.")
-        config = run.config().replace(**given)
+        saved = run.config()
+        refused = {
+            f"{option} {value} (the run has {getattr(saved, field)})"
+            for option, field, value in options
+            if value is not None
+            and field not in RESUMABLE_SETTINGS
+            and value != getattr(saved, field)
+        }
+        if refused:
+            raise DCGANError(
+                f"cannot resume {args.out} with {'; '.join(sorted(refused))}: a resumed run "
+                "keeps the settings it was trained with. Start a new run to change them."
+            )
+        config = saved.replace(**given)
     else:
         if run.checkpoints_dir.exists():
             raise DCGANError(

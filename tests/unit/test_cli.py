@@ -84,7 +84,7 @@ def test_resume_applies_new_steps_and_refuses_a_new_learning_rate(tmp_path, caps
     assert main(["train", "--sample-data", "--out", str(run), "--resume", "--lr", "0.001"]) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1
-    assert "g_learning_rate=0.001 (the run has 0.0005)" in error
+    assert "with --lr 0.001 (the run has 0.0005)" in error
     # Without options the run keeps its saved settings, its learning rate included.
     assert (
         main(["train", "--sample-data", "--quiet", "--out", str(run), "--resume", "--steps", "4"])
