@@ -1,17 +1,7 @@
 """dcgan_lib: the library of the DCGAN book.
 
 Every chapter imports it; each function's docstring names the chapter that
-explains it. Its modules, in the order data flows through them:
-
-* :mod:`dcgan_lib.data`: MNIST, range conversion and the ``tf.data`` pipeline;
-* :mod:`dcgan_lib.models` and :mod:`dcgan_lib.losses`: the two networks and their losses;
-* :mod:`dcgan_lib.gan`: the ``DCGAN`` ``keras.Model`` and its train step;
-* :mod:`dcgan_lib.config`, :mod:`dcgan_lib.runs`, :mod:`dcgan_lib.callbacks`,
-  :mod:`dcgan_lib.distribute`: training runs and their directories;
-* :mod:`dcgan_lib.metrics` and :mod:`dcgan_lib.classifier`: how good the digits are;
-* :mod:`dcgan_lib.latent` and :mod:`dcgan_lib.widgets`: the latent space;
-* :mod:`dcgan_lib.pretrained`, :mod:`dcgan_lib.grids`, :mod:`dcgan_lib.cli`.
-
+explains it, and the book's page "API reference" lists its modules by concern.
 ``dcgan_lib.book`` holds the chapters' own helpers; it is not part of the API.
 The most used names are available from here:
 

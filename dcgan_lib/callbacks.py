@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,33 +22,41 @@ if TYPE_CHECKING:
     from dcgan_lib.runs import RunDirectory
 
 
-class SampleGrid(keras.callbacks.Callback):
-    """Save a PNG grid of G(z) for one fixed batch of noise every ``every`` steps.
+class EverySteps(keras.callbacks.Callback):
+    """Call :meth:`save` at step 0 (the untrained networks) and every ``every`` steps."""
 
-    Fixed noise makes the grids comparable: the same z, drawn by a generator
-    that keeps learning (chapter "Training results" shows them as a training film). The grid of
-    step 0 is the untrained generator. The digits are drawn by the model's
-    ``sampler``: the averaged generator when the run keeps one.
-    """
-
-    def __init__(self, run: RunDirectory, noise: np.ndarray, every: int) -> None:
+    def __init__(self, run: RunDirectory, every: int) -> None:
         super().__init__()
         self.run = run
-        self.noise = tf.constant(noise, tf.float32)
         self.every = every
 
-    def save(self, step: int) -> Path:
-        images = self.model.sampler(self.noise, training=False)
-        return save_image_grid(np.asarray(images), self.run.sample_path(step))
+    def save(self, step: int) -> None:
+        raise NotImplementedError
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.model.step == 0:
             self.save(0)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        step = self.model.step
-        if step % self.every == 0:
-            self.save(step)
+        if self.model.step % self.every == 0:
+            self.save(self.model.step)
+
+
+class SampleGrid(EverySteps):
+    """Save a PNG grid of G(z) for one fixed batch of noise every ``every`` steps.
+
+    Fixed noise makes the grids comparable: the same z, drawn by a generator that
+    keeps learning (chapter "Training results" shows them as a training film). The
+    digits are drawn by the model's ``sampler``: the averaged generator if kept.
+    """
+
+    def __init__(self, run: RunDirectory, noise: np.ndarray, every: int) -> None:
+        super().__init__(run, every)
+        self.noise = tf.constant(noise, tf.float32)
+
+    def save(self, step: int) -> None:
+        images = self.model.sampler(self.noise, training=False)
+        save_image_grid(np.asarray(images), self.run.sample_path(step))
 
 
 class HistoryLogger(keras.callbacks.Callback):
@@ -122,29 +129,16 @@ class HistoryLogger(keras.callbacks.Callback):
         self._started = time.perf_counter()
 
 
-class GeneratorSnapshots(keras.callbacks.Callback):
+class GeneratorSnapshots(EverySteps):
     """Save the weights of the model's ``sampler`` every ``every`` steps (and at step 0).
 
     Unlike checkpoints, which only keep the latest states for resuming, the
     snapshots stay, so quality can be measured along the whole run (chapter "Evaluation").
     """
 
-    def __init__(self, run: RunDirectory, every: int) -> None:
-        super().__init__()
-        self.run = run
-        self.every = every
-
-    def _save(self, step: int) -> None:
+    def save(self, step: int) -> None:
         self.run.snapshots_dir.mkdir(parents=True, exist_ok=True)
         self.model.sampler.save_weights(self.run.snapshot_path(step))
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        if self.model.step == 0:
-            self._save(0)
-
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        if self.model.step % self.every == 0:
-            self._save(self.model.step)
 
 
 class CheckpointEvery(keras.callbacks.Callback):

@@ -11,7 +11,6 @@ them and their test accuracy beside them (``assets/mnist_classifier.json``).
 from __future__ import annotations
 
 import hashlib
-import json
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +24,6 @@ NUM_CLASSES = 10
 FEATURE_DIM = 128
 FEATURE_LAYER = "features"
 WEIGHTS_RESOURCE = "mnist_classifier.weights.h5"
-METADATA_RESOURCE = "mnist_classifier.json"
 
 _PREDICT_BATCH = 1000
 
@@ -118,16 +116,6 @@ def build_classifier(seed: int | None = None) -> MnistClassifier:
 def default_weights_path() -> Path:
     """Where the package keeps the shipped classifier weights."""
     return Path(str(resources.files("dcgan_lib.assets") / WEIGHTS_RESOURCE))
-
-
-def classifier_record() -> dict[str, object]:
-    """How the shipped weights were made: command, test accuracy, versions, hardware.
-
-    Read from ``assets/mnist_classifier.json``, which ``train-classifier`` writes
-    beside the weights.
-    """
-    path = resources.files("dcgan_lib.assets") / METADATA_RESOURCE
-    return json.loads(path.read_text())
 
 
 def weights_sha256(path: str | Path | None = None) -> str:

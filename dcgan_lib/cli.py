@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dcgan_lib.config import PRECISIONS, PRESETS, TrainConfig
-from dcgan_lib.distribute import STRATEGIES
+from dcgan_lib.distribute import PEER_TIMEOUT, STRATEGIES
 from dcgan_lib.errors import DCGANError
 from dcgan_lib.models import VARIANTS
 
@@ -59,20 +59,30 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# The options that set a TrainConfig field: option, fields, argparse keywords, help.
+# Unset options keep the preset's value (or, with --resume, the run's).
+_CONFIG_OPTIONS = [
+    ("--batch-size", ("batch_size",), {"type": positive_int}, "images per step and replica"),
+    ("--variant", ("variant",), {"choices": VARIANTS}, "model variant"),
+    ("--lr", ("g_learning_rate", "d_learning_rate"), {"type": unit_float}, "Adam learning rate"),
+    ("--beta1", ("beta_1",), {"type": unit_float}, "Adam's beta_1"),
+    ("--ema-decay", ("ema_decay",), {"type": unit_float}, "weight average's decay, 0: none"),
+    ("--label-smoothing", ("label_smoothing",), {"type": unit_float}, "of the real label"),
+    ("--seed", ("seed",), {"type": non_negative_int}, "fixes weights, noise and data order"),
+    ("--precision", ("precision",), {"choices": PRECISIONS}, "16-bit compute for GPUs, TPUs"),
+    ("--sample-every", ("sample_every",), {"type": positive_int}, "steps between sample grids"),
+    ("--checkpoint-every", ("checkpoint_every",), {"type": positive_int}, "steps between saves"),
+    ("--log-every", ("log_every",), {"type": positive_int}, "steps between history rows"),
+    ("--snapshot-every", ("snapshot_every",), {"type": non_negative_int}, "0: no snapshots"),
+    ("--jit-compile", ("jit_compile",), {"action": "store_const", "const": True}, "XLA"),
+]
+
+
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     _add_data_arguments(parser)
     length = parser.add_mutually_exclusive_group()
-    length.add_argument(
-        "--steps", type=positive_int, help=f"training steps (default {_DEFAULTS.steps})"
-    )
+    length.add_argument("--steps", type=positive_int, help=f"default {_DEFAULTS.steps}")
     length.add_argument("--epochs", type=positive_int, help="passes over the training images")
-    parser.add_argument(
-        "--preset",
-        choices=sorted(PRESETS),
-        help="start from a named configuration (default: book); the options below override it",
-    )
-    parser.add_argument("--batch-size", type=positive_int, help=f"default {_DEFAULTS.batch_size}")
-    parser.add_argument("--seed", type=non_negative_int, help=f"default {_DEFAULTS.seed}")
     parser.add_argument("--out", type=Path, default=Path("runs/latest"), help="run directory")
     parser.add_argument(
         "--resume",
@@ -80,39 +90,16 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="continue the run in --out from its last checkpoint, with its saved settings; "
         "--steps, --epochs and the --*-every options may change, other options are refused",
     )
-    parser.add_argument("--variant", choices=VARIANTS)
-    parser.add_argument("--lr", type=unit_float, help="Adam learning rate of both networks")
-    parser.add_argument("--beta1", type=unit_float, help="Adam's beta_1 for both networks")
     parser.add_argument(
-        "--label-smoothing", type=unit_float, help=f"default {_DEFAULTS.label_smoothing}"
+        "--preset",
+        choices=sorted(PRESETS),
+        help="start from a named configuration (default: book); the options below override it",
     )
-    parser.add_argument(
-        "--ema-decay",
-        type=unit_float,
-        help=f"decay of the generator's weight average, 0 for none (default {_DEFAULTS.ema_decay})",
-    )
-    parser.add_argument(
-        "--sample-every", type=positive_int, help=f"default {_DEFAULTS.sample_every}"
-    )
-    parser.add_argument(
-        "--checkpoint-every", type=positive_int, help=f"default {_DEFAULTS.checkpoint_every}"
-    )
-    parser.add_argument("--log-every", type=positive_int, help=f"default {_DEFAULTS.log_every}")
-    parser.add_argument(
-        "--snapshot-every",
-        type=non_negative_int,
-        help="keep the generator's weights every N steps, for metrics over training "
-        f"(default {_DEFAULTS.snapshot_every}: never)",
-    )
-    parser.add_argument(
-        "--jit-compile", action="store_const", const=True, help="compile the step with XLA"
-    )
-    parser.add_argument(
-        "--precision",
-        choices=PRECISIONS,
-        help="mixed_float16 or mixed_bfloat16 compute in 16 bits, faster on GPUs and TPUs "
-        "(slower on CPUs)",
-    )
+    for option, fields, keywords, help_text in _CONFIG_OPTIONS:
+        if "type" in keywords:
+            keywords = {**keywords, "metavar": option[2:].upper().replace("-", "_")}
+        default = getattr(_DEFAULTS, fields[0])
+        parser.add_argument(option, dest=fields[0], **keywords, help=f"{help_text} ({default})")
     parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
@@ -120,6 +107,12 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="where to train: one device (default), all GPUs of this machine (mirrored), "
         "several machines described by TF_CONFIG (multiworker) or a TPU (tpu); "
         "--batch-size is then per replica",
+    )
+    parser.add_argument(
+        "--peer-timeout",
+        type=_number(float, 0),
+        default=PEER_TIMEOUT,
+        help=f"multiworker: seconds to wait for the other machines (default {PEER_TIMEOUT:g})",
     )
     parser.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
 
@@ -134,46 +127,25 @@ def _load_training_images(args: argparse.Namespace):
 def _run_train(args: argparse.Namespace) -> int:
     from dcgan_lib.data import steps_per_epoch
     from dcgan_lib.distribute import global_batch_size, make_strategy
-    from dcgan_lib.runs import RESUMABLE_SETTINGS, RunDirectory, check_resumable, train
+    from dcgan_lib.runs import RunDirectory, check_resumable, train
 
     # A multi-worker strategy must exist before TensorFlow does any other work.
-    strategy = make_strategy(args.strategy)
+    strategy = make_strategy(args.strategy, peer_timeout=args.peer_timeout)
     run = RunDirectory(args.out)
-    options = [  # (option, TrainConfig field, value given or None)
-        ("--batch-size", "batch_size", args.batch_size),
-        ("--variant", "variant", args.variant),
-        ("--lr", "g_learning_rate", args.lr),
-        ("--lr", "d_learning_rate", args.lr),
-        ("--beta1", "beta_1", args.beta1),
-        ("--ema-decay", "ema_decay", args.ema_decay),
-        ("--label-smoothing", "label_smoothing", args.label_smoothing),
-        ("--seed", "seed", args.seed),
-        ("--precision", "precision", args.precision),
-        ("--sample-every", "sample_every", args.sample_every),
-        ("--checkpoint-every", "checkpoint_every", args.checkpoint_every),
-        ("--log-every", "log_every", args.log_every),
-        ("--snapshot-every", "snapshot_every", args.snapshot_every),
-        ("--jit-compile", "jit_compile", args.jit_compile),
-        ("--steps", "steps", args.steps),
-    ]
-    given = {field: value for _, field, value in options if value is not None}
+    names = {field: option for option, fields, _, _ in _CONFIG_OPTIONS for field in fields}
+    names["steps"] = "--steps"
+    given = {
+        field: getattr(args, option_fields[0])
+        for _, option_fields, _, _ in _CONFIG_OPTIONS
+        for field in option_fields
+        if getattr(args, option_fields[0]) is not None
+    }
+    if args.steps is not None:
+        given["steps"] = args.steps
     if args.resume:
         if args.preset:
             raise DCGANError("--preset cannot change a resumed run: it keeps its saved settings.")
-        saved = run.config()
-        refused = {
-            f"{option} {value} (the run has {getattr(saved, field)})"
-            for option, field, value in options
-            if value is not None
-            and field not in RESUMABLE_SETTINGS
-            and value != getattr(saved, field)
-        }
-        if refused:
-            raise DCGANError(
-                f"cannot resume {args.out} with {'; '.join(sorted(refused))}: a resumed run "
-                "keeps the settings it was trained with. Start a new run to change them."
-            )
-        config = saved.replace(**given)
+        config = run.config().replace(**given)
     else:
         if run.checkpoints_dir.exists():
             raise DCGANError(
@@ -186,7 +158,7 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.epochs:
         config = config.replace(steps=args.epochs * steps_per_epoch(len(images), batch_size))
     if args.resume:
-        check_resumable(run, config)
+        check_resumable(run, config, names)
     replicas = strategy.num_replicas_in_sync
     print(
         f"Training {config.steps} steps of batch {batch_size} on {len(images)} images -> "
@@ -226,16 +198,13 @@ def _add_sample_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_sample(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from dcgan_lib.grids import save_image_grid
+    from dcgan_lib.latent import generate, latent_dim_of, sample_noise
     from dcgan_lib.runs import load_generator
 
     generator = load_generator(args.weights)
-    latent_dim = generator.input_shape[-1]
-    noise = np.random.default_rng(args.seed).standard_normal((args.num, latent_dim))
-    images = np.asarray(generator(noise.astype("float32"), training=False))
-    save_image_grid(images, args.out)
+    noise = sample_noise(args.num, latent_dim_of(generator), args.seed)
+    save_image_grid(generate(generator, noise), args.out)
     print(f"Wrote {args.num} samples to {args.out}")
     return 0
 

@@ -11,11 +11,10 @@ the measurements):
   the gradient's direction keeps changing as the opponent moves, and long
   momentum makes the players overshoot and oscillate; the paper reports that
   0.9 was unstable.
-* Batches of 64 train nearly as many images per second as batches of 128
-  on two CPU cores (96%; batches of 32, 87%), while
-  taking twice as many optimizer steps per image as 128: measured over ten
-  minutes of training, they reached a much lower Fréchet distance than 128
-  with two seeds.
+* Batches of 64 train nearly as many images per second as batches of 128 on
+  two CPU cores (96%; batches of 32, 87%) with twice the optimizer steps per
+  image: over ten minutes of training they reached a much lower Fréchet
+  distance than 128, with two seeds.
 * The averaged generator (``ema_decay``) draws digits with less of the
   step-to-step wobble of a generator chasing a moving discriminator, at the
   cost of one extra copy of its weights.

@@ -47,9 +47,8 @@ def load_mnist(path: str | Path | None = None) -> MnistSplits:
     (N, 28, 28) with 0 for background and 255 for ink, labels of shape (N,).
 
     Args:
-        path: an ``mnist.npz`` file. When ``None``, the file named by
-            ``DCGAN_MNIST_PATH`` is used, and when that is unset too, Keras
-            downloads (and caches) the real data set.
+        path: an ``mnist.npz`` file; by default ``DCGAN_MNIST_PATH``, else
+            Keras' download (see the module docstring).
 
     Raises:
         DataError: the file is missing, unreadable or malformed, or the download

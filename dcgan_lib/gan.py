@@ -25,10 +25,9 @@ METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake")
 class DCGAN(keras.Model):
     """A generator and a discriminator trained against each other.
 
-    Tracked per step (shown by ``fit`` and passed to callbacks as ``logs``):
-    ``d_loss`` and ``g_loss``, ``d_real`` = mean D(x) on real images and
-    ``d_fake`` = mean D(G(z)) on fakes, both as probabilities; each a running
-    mean since the start of the Keras epoch.
+    Tracked per step (shown by ``fit``, passed to callbacks as ``logs``), each a
+    running mean over the Keras epoch: ``d_loss``, ``g_loss``, and the mean
+    probabilities ``d_real`` = D(x) on real images and ``d_fake`` = D(G(z)).
 
     Args:
         generator: maps noise of shape (B, latent_dim) to images (B, 28, 28, 1).
@@ -159,15 +158,11 @@ class DCGAN(keras.Model):
     def train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
         """A discriminator step then a generator step, sharing one generator forward pass.
 
-        The discriminator's update leaves the generator's weights unchanged, so
-        G(z) is the same before and after it. Computing it once, under the
-        generator's tape, and scoring it again with the updated discriminator
+        The discriminator's update leaves G(z) unchanged. Computing it once, under
+        the generator's tape, and scoring it again with the updated discriminator
         gives exactly ``discriminator_step(real, G(z))`` followed by
-        ``generator_step(z)``, without running the generator (the larger
-        network) twice.
-
-        Under a distribution strategy ``real_images`` is this replica's slice
-        of the global batch.
+        ``generator_step(z)``, without running the generator (the larger network)
+        twice. Under a distribution strategy ``real_images`` is this replica's slice.
         """
         noise = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as g_tape:
@@ -243,13 +238,10 @@ def _copy_of(generator: keras.Model) -> keras.Model:
 def replica_share(loss: tf.Tensor) -> tf.Tensor:
     """This replica's share of a loss averaged over its own slice of the batch.
 
-    Optimizers under a distribution strategy *sum* the gradients of the
-    replicas. With ``R`` replicas, each holding a loss that is a mean over its
-    ``1/R`` of the batch, the mean over the whole batch is the sum of the
-    replicas' losses divided by ``R``; dividing each loss by ``R`` before
-    differentiating therefore makes the summed gradient that of the global
-    mean (Keras' own training step does the same). With one replica the loss
-    is returned as it is.
+    Optimizers under a distribution strategy *sum* the replicas' gradients. The
+    mean over the whole batch is the sum of the ``R`` replicas' means divided by
+    ``R``, so dividing each loss by ``R`` makes the summed gradient that of the
+    global mean, as Keras' own training step does.
     """
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     if replicas == 1:

@@ -7,14 +7,10 @@ that space and reads what the generator does there:
 * paths between two noise vectors: linear (:func:`lerp`) and spherical
   (:func:`slerp`) interpolation;
 * walks from one z along a direction (:func:`walk`), such as random
-  orthonormal directions (:func:`random_directions`);
-* the DCGAN paper's vector arithmetic on averaged exemplars (:func:`vector_arithmetic`).
+  orthonormal directions (:func:`random_directions`).
 
 Every noise vector of the library is drawn by :func:`sample_noise`, and every
-batch of digits is made by :func:`generate`.
-
-Everything is NumPy on the outside: noise vectors are float32 arrays of shape
-(latent_dim,) or (N, latent_dim), and images are uint8 pixels (N, 28, 28).
+batch of digits is made by :func:`generate`; all are NumPy arrays.
 """
 
 from __future__ import annotations
@@ -197,19 +193,3 @@ def walk(z: np.ndarray, direction: np.ndarray, amounts: np.ndarray) -> np.ndarra
     direction = np.asarray(direction, dtype=np.float32)
     amounts = np.asarray(amounts, dtype=np.float32).reshape(-1, 1)
     return z + amounts * direction
-
-
-def vector_arithmetic(plus: np.ndarray, minus: np.ndarray, plus_too: np.ndarray) -> np.ndarray:
-    """``mean(plus) - mean(minus) + mean(plus_too)``: the DCGAN paper's latent arithmetic.
-
-    Each argument holds the noise vectors of the exemplars of one concept, shape
-    (k, latent_dim); averaging k of them (the paper uses three) cancels much of
-    what the exemplars do not share. If the three groups are independent draws
-    from N(0, I), each mean has variance 1/k per coordinate and the result has
-    variance 3/k: with k = 3 it is again a typical draw from the prior.
-
-    Returns:
-        float32 vector of shape (latent_dim,).
-    """
-    means = [np.asarray(group, dtype=np.float64).mean(axis=0) for group in (plus, minus, plus_too)]
-    return (means[0] - means[1] + means[2]).astype(np.float32)

@@ -230,13 +230,9 @@ def precision_recall(
     Each set's manifold is the union of balls centred on its samples, each
     reaching that sample's k-th nearest neighbour in the same set. Precision is
     the share of fake samples inside the real manifold; recall, the share of real
-    samples inside the fake manifold. Distances are computed ``batch_size`` rows
-    at a time, so memory grows as ``batch_size`` times the set size.
-
-    A real outlier has a large ball, and fakes that look like no digit at all
-    can fall inside it: an untrained generator's flat grey images reach a
-    precision near 1. Read precision together with the Fréchet distance and
-    the class shares, never alone (chapter "Evaluation" shows this case).
+    samples inside the fake manifold. A real outlier has a large ball, and fakes
+    that look like no digit at all can fall inside it: read precision together
+    with the Fréchet distance and the class shares, never alone.
 
     Args:
         real_features: features of real images, shape (N, D).
@@ -350,6 +346,10 @@ def default_num_samples() -> int:
     return SHORT_RUN_NUM_SAMPLES if short_run() else DEFAULT_NUM_SAMPLES
 
 
+def _source_name(data: str | Path | None) -> str:
+    return "mnist_sample" if data == SAMPLE_DATA or (data is None and short_run()) else "mnist"
+
+
 def load_real_splits(data: str | Path | None = None) -> MnistSplits:
     """The real digits that evaluations compare with.
 
@@ -358,7 +358,7 @@ def load_real_splits(data: str | Path | None = None) -> MnistSplits:
             or ``None``: the bundled sample when the short-run switch is on,
             otherwise :func:`dcgan_lib.data.load_mnist`'s default.
     """
-    if data == SAMPLE_DATA or (data is None and short_run()):
+    if _source_name(data) == "mnist_sample":
         return load_mnist_sample()
     return load_mnist(data)
 
@@ -412,9 +412,8 @@ def evaluate_generator(
 ) -> EvaluationResult:
     """Evaluate a generator against real test digits (chapter "Evaluation").
 
-    Compare the result with :func:`reference_metrics` called with the same
-    ``num_samples``, ``seed``, ``data`` and ``k``: it puts real training digits
-    in the generator's place and uses the same real test digits.
+    Compare it with :func:`reference_metrics` with the same ``num_samples``,
+    ``seed``, ``data`` and ``k``: real training digits in the generator's place.
 
     Args:
         generator: maps noise (B, latent_dim) to images in [-1, 1].
@@ -434,12 +433,6 @@ def evaluate_generator(
 
 
 # --- Real-data reference ------------------------------------------------------------------------
-
-
-def _source_name(data: str | Path | None) -> str:
-    if data == SAMPLE_DATA or (data is None and short_run()):
-        return "mnist_sample"
-    return "mnist"
 
 
 def compute_reference_metrics(
@@ -482,11 +475,9 @@ def reference_metrics(
 ) -> EvaluationResult:
     """The metrics of real digits, to report beside a generator's (chapter "Evaluation").
 
-    Values for the default settings (5,000 samples of MNIST, or 500 of the
-    bundled sample; seed 0; k = 3; the shipped classifier) are read from
-    ``assets/reference_metrics.json``; anything else is computed with
-    :func:`compute_reference_metrics`. A path given as ``data`` is taken to hold
-    MNIST, so it shares the cached values of the default download.
+    Values for the default settings (5,000 MNIST digits, or 500 of the bundled
+    sample; seed 0; k = 3; the shipped classifier) are cached; anything else is
+    computed with :func:`compute_reference_metrics`.
 
     Args:
         num_samples: digits on each side; ``None`` for :func:`default_num_samples`.

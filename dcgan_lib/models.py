@@ -13,12 +13,9 @@ Two variants share one layout of layers and sizes:
     N(0, 0.02).
 
 Both generators end in ``tanh`` (images in [-1, 1]); both discriminators end
-in a linear ``Dense(1)`` whose output is a **logit**, not a probability.
-
-Both builders take a Keras dtype policy (``dtype``) for mixed-precision
-training. Under a mixed policy every layer computes in 16 bits except the last
-one, which computes in float32, so that images and logits (and with them the
-losses) keep full precision.
+in a linear ``Dense(1)`` whose output is a **logit**, not a probability. Under a
+mixed-precision ``dtype`` every layer computes in 16 bits but the last, so that
+images and logits (and with them the losses) keep full precision.
 """
 
 from __future__ import annotations

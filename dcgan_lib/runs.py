@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -275,10 +276,8 @@ def train(
             ``config.json``); any other change is refused.
         verbose: Keras' ``fit`` verbosity (``2`` prints one line per epoch).
         extra_callbacks: more Keras callbacks to run during ``fit``.
-        strategy: the ``tf.distribute`` strategy to train under (see
-            :mod:`dcgan_lib.distribute`); by default the active one, usually
-            none. ``config.batch_size`` is per replica, so each step trains on
-            ``config.batch_size`` times the number of replicas images.
+        strategy: the ``tf.distribute`` strategy to train under; by default the
+            active one, usually none (see :mod:`dcgan_lib.distribute`).
 
     Returns:
         The trained DCGAN.
@@ -332,8 +331,13 @@ def train(
     return gan
 
 
-def check_resumable(run: RunDirectory, config: TrainConfig) -> None:
+def check_resumable(
+    run: RunDirectory, config: TrainConfig, names: Mapping[str, str] | None = None
+) -> None:
     """Check that ``run`` can be resumed with ``config``.
+
+    Args:
+        names: what to call each setting in the error (the command line's options).
 
     Raises:
         ConfigError: the run has no checkpoint, or ``config`` changes a setting
@@ -341,17 +345,18 @@ def check_resumable(run: RunDirectory, config: TrainConfig) -> None:
     """
     if run.latest_checkpoint() is None:
         raise ConfigError(f"cannot resume: no checkpoint in {run.checkpoints_dir}.")
-    saved = run.config()
-    changed = [
-        f"{field.name}={getattr(config, field.name)!r} (the run has {getattr(saved, field.name)!r})"
+    saved, names = run.config(), names or {}
+    changed = {
+        f"{names.get(field.name, field.name)} {getattr(config, field.name)} "
+        f"(the run has {getattr(saved, field.name)})"
         for field in dataclasses.fields(TrainConfig)
         if field.name not in RESUMABLE_SETTINGS
         and getattr(config, field.name) != getattr(saved, field.name)
-    ]
+    }
     if changed:
         raise ConfigError(
-            f"cannot resume {run.root} with {'; '.join(changed)}: a resumed run keeps the "
-            "settings it was trained with. Start a new run to change them."
+            f"cannot resume {run.root} with {'; '.join(sorted(changed))}: a resumed run keeps "
+            "the settings it was trained with. Start a new run to change them."
         )
 
 

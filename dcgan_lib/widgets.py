@@ -31,14 +31,10 @@ _DEFAULT_DIRECTIONS = 3
 class Explorer:
     """The state, widgets and callbacks of one live latent-space explorer.
 
-    The digit shown is ``G(z)`` with
-
-        z = path(z_a, z_b; t) + sum_k amount_k * direction_k,
-
-    where ``z_a`` and ``z_b`` are the two noise vectors drawn from the seed (see
-    :func:`dcgan_lib.latent.sample_noise`) and ``path`` is
-    :func:`~dcgan_lib.latent.slerp` or :func:`~dcgan_lib.latent.lerp`. Every
-    change of a control calls the generator exactly once.
+    The digit shown is ``G(z)`` with ``z = path(z_a, z_b; t) + sum_k amount_k *
+    direction_k``, where ``z_a`` and ``z_b`` are the noise vectors of the seed and
+    ``path`` is :func:`~dcgan_lib.latent.slerp` or :func:`~dcgan_lib.latent.lerp`.
+    Every change of a control calls the generator exactly once.
 
     Args:
         generator: a trained generator.

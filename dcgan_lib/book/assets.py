@@ -34,6 +34,7 @@ from dcgan_lib.book.comparison import evaluate_snapshots
 from dcgan_lib.classifier import (
     MnistClassifier,
     build_classifier,
+    default_weights_path,
     load_classifier,
     weights_sha256,
 )
@@ -162,6 +163,15 @@ def first_per_class(
     for digit in range(10):
         keep[np.flatnonzero(labels == digit)[:per_class]] = True
     return images[keep], labels[keep]
+
+
+def classifier_record() -> dict[str, Any]:
+    """How the shipped classifier was made: command, test accuracy, versions, hardware.
+
+    Read from ``assets/mnist_classifier.json``, which ``train-classifier`` writes
+    beside the weights (chapter "Evaluation" prints it).
+    """
+    return json.loads(default_weights_path().with_suffix("").with_suffix(".json").read_text())
 
 
 def save_classifier(classifier: MnistClassifier, path: str | Path, record: dict[str, Any]) -> Path:

@@ -4,8 +4,7 @@ Part of the book's helpers, not of ``dcgan_lib``'s API. The directions that move
 the generated digits most (:func:`principal_directions`), and two measurable style
 attributes, :func:`stroke_width` and :func:`slant`, tell what a latent direction
 changes (:func:`style_along_walks`) and pick exemplars for the DCGAN paper's
-vector arithmetic (:func:`select_exemplars`, then
-:func:`dcgan_lib.latent.vector_arithmetic`).
+vector arithmetic (:func:`select_exemplars`, then :func:`vector_arithmetic`).
 """
 
 from __future__ import annotations
@@ -182,3 +181,19 @@ def select_exemplars(scores: np.ndarray, signs: tuple[int, ...], count: int = 3)
         raise ValueError(f"need one sign per column of scores {scores.shape}, got {signs}.")
     worst = (scores * np.asarray(signs, dtype=np.float64)).min(axis=1)
     return np.argsort(-worst, kind="stable")[:count]
+
+
+def vector_arithmetic(plus: np.ndarray, minus: np.ndarray, plus_too: np.ndarray) -> np.ndarray:
+    """``mean(plus) - mean(minus) + mean(plus_too)``: the DCGAN paper's latent arithmetic.
+
+    Each argument holds the noise vectors of the exemplars of one concept, shape
+    (k, latent_dim); averaging k of them (the paper uses three) cancels much of
+    what the exemplars do not share. If the three groups are independent draws
+    from N(0, I), each mean has variance 1/k per coordinate and the result has
+    variance 3/k: with k = 3 it is again a typical draw from the prior.
+
+    Returns:
+        float32 vector of shape (latent_dim,).
+    """
+    means = [np.asarray(group, dtype=np.float64).mean(axis=0) for group in (plus, minus, plus_too)]
+    return (means[0] - means[1] + means[2]).astype(np.float32)

@@ -79,9 +79,11 @@ def test_an_exported_run_is_a_run_directory_with_a_record(tmp_path):
 
 
 def test_the_shipped_classifier_record_names_the_weights_beside_it():
-    from dcgan_lib.classifier import classifier_record, weights_sha256
+    from dcgan_lib.classifier import weights_sha256
 
-    assert classifier_record()["weights_sha256"] == weights_sha256()
+    record = assets.classifier_record()
+    assert record["weights_sha256"] == weights_sha256()
+    assert record["test_digits"] == 10_000 and record["test_accuracy"] >= 0.99
     assert json.dumps(assets.environment_record())
 
 

@@ -13,6 +13,7 @@ from dcgan_lib.book.latent_analysis import (
     standardised,
     stroke_width,
     style_along_walks,
+    vector_arithmetic,
 )
 from dcgan_lib.book.static_explorer import path_frames, slice_frames, slice_points
 from dcgan_lib.latent import generate, random_directions, sample_noise
@@ -91,3 +92,9 @@ def test_style_along_walks_has_one_row_per_direction_and_one_column_per_amount(g
     digits = generate(generator, starts)
     assert width[0, 1] == pytest.approx(stroke_width(digits).mean())
     assert angle[1, 1] == pytest.approx(slant(digits).mean())
+
+
+def test_vector_arithmetic_of_three_exemplar_means():
+    plus, minus, plus_too = (sample_noise(3, 100, seed=s) for s in (1, 2, 3))
+    expected = plus.mean(0) - minus.mean(0) + plus_too.mean(0)
+    np.testing.assert_allclose(vector_arithmetic(plus, minus, plus_too), expected, rtol=1e-5)

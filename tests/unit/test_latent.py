@@ -13,7 +13,6 @@ from dcgan_lib.latent import (
     random_directions,
     sample_noise,
     slerp,
-    vector_arithmetic,
     walk,
 )
 from dcgan_lib.models import build_generator
@@ -99,12 +98,6 @@ def test_walk_steps_along_the_direction():
     points = walk(z, direction, [-1.0, 0.0, 2.0])
     np.testing.assert_allclose(points[:, 2] - z[2], [-1.0, 0.0, 2.0])
     np.testing.assert_allclose(np.delete(points, 2, axis=1), np.tile(np.delete(z, 2), (3, 1)))
-
-
-def test_vector_arithmetic_of_three_exemplar_means():
-    plus, minus, plus_too = (sample_noise(3, 100, seed=s) for s in (1, 2, 3))
-    expected = plus.mean(0) - minus.mean(0) + plus_too.mean(0)
-    np.testing.assert_allclose(vector_arithmetic(plus, minus, plus_too), expected, rtol=1e-5)
 
 
 def test_generate_returns_pixels_or_the_generators_own_output(generator):
