@@ -27,8 +27,9 @@ book: venv
 test: venv
 	DCGAN_SHORT_RUN=1 $(BIN)/python -m pytest
 
+# The unit tests are independent of each other, so they run in parallel, one process a core.
 test-fast: venv
-	DCGAN_SHORT_RUN=1 $(BIN)/python -m pytest tests/unit
+	DCGAN_SHORT_RUN=1 $(BIN)/python -m pytest tests/unit -n auto
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Train briefly under MirroredStrategy over two logical CPUs and print what happened as JSON.
 
-Run by tests/test_distribute.py in a fresh interpreter: TensorFlow splits the
+Run by tests/unit/test_distribute.py in a fresh interpreter: TensorFlow splits the
 CPU into logical devices only before it starts, so this cannot run inside the
 test process. Usage: ``python two_cpu_replicas.py RUN_DIR``.
 """
