@@ -3,13 +3,13 @@
 A run directory holds::
 
     config.json              the TrainConfig of the run
-    history.jsonl            one row of metrics every ``log_every`` steps
-    samples/step_000200.png  grids from fixed noise every ``sample_every`` steps
-    checkpoints/             weights, optimizer state and random state, to resume
-    snapshots/               generator weights every ``snapshot_every`` steps, if asked for
-    generator.weights.h5     the final generator (the averaged one, if the run keeps one)
-    metrics.jsonl            quality measured at each snapshot, once measured
-    record.json              how a published run was made (command, versions, machine)
+    history.jsonl            a row of metrics every log_every steps
+    samples/step_000200.png  grids from fixed noise every sample_every steps
+    checkpoints/             weights, optimizer and random state, to resume
+    snapshots/               generator weights every snapshot_every steps
+    generator.weights.h5     the final generator (the averaged one, if kept)
+    metrics.jsonl            quality measured at each snapshot
+    record.json              how a published run was made
 
 :class:`RunDirectory` is the one place that knows these names: everything that
 writes or reads a run goes through it. :func:`train` writes one (the command
