@@ -111,7 +111,7 @@ def _wrap_options(command: str, width: int) -> list[str]:
     return lines
 
 
-def format_record(record: Mapping[str, Any], width: int = 88) -> str:
+def format_record(record: Mapping[str, Any], width: int = 78) -> str:
     """Describe how a run was made, from its ``record.json`` (``RunDirectory.record``).
 
     The command is wrapped into shell continuation lines, so it can be copied
