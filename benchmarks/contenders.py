@@ -61,7 +61,9 @@ class BlogContender(Contender):
 
     def __init__(self, images: np.ndarray, seed: int = 0) -> None:
         super().__init__()
-        self.blog = BlogDCGAN(freeze_idiom=False, probability_loss=False, seed=seed)
+        self.blog = BlogDCGAN(
+            freeze_idiom=False, probability_loss=False, shared_optimizer=False, seed=seed
+        )
         self.generator = self.blog.generator
         self.scaled = np.asarray(to_model_range(images))
         self.rng = np.random.default_rng(seed)

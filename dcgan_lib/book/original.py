@@ -10,8 +10,9 @@ later chapters can time all three:
 :class:`BlogDCGAN`
     The Keras code of the blog post the book started from: a discriminator compiled on
     its own, then frozen with ``discriminator.trainable = False`` inside a compiled
-    "combined" model G -> D, both trained with ``train_on_batch``. Under Keras 3 that code
-    has two bugs, each of which can be switched off to see the fix.
+    "combined" model G -> D, both trained with ``train_on_batch``, every model compiled
+    with one shared Adam. Under Keras 3 that code has three bugs, each of which can be
+    switched off to see the fix.
 :class:`TutorialLoop`
     The training step of the TensorFlow DCGAN tutorial: one ``tf.function`` in which two
     gradient tapes record a single forward pass of both networks.
@@ -65,6 +66,13 @@ class BlogDCGAN:
     first traced, so the discriminator's own ``train_on_batch`` finds no trainable weights
     (Keras warns "The model does not have any trainable weights.") and never updates it.
 
+    The blog also hands one ``Adam`` instance to every ``compile()``. A Keras 3 optimizer
+    creates its moments for the variables of its first update and refuses any others
+    ("Unknown variable ... This optimizer can only be called for the variables it was
+    originally built with"), so once the discriminator trains, the combined model's
+    update fails. The first bug hides this one: a discriminator that never trains never
+    claims the optimizer.
+
     Args:
         freeze_idiom: ``True`` reproduces the blog as written (the discriminator never
             learns under Keras 3). ``False`` applies the fix for this idiom: set
@@ -73,6 +81,8 @@ class BlogDCGAN:
             is traced with the right weights.
         probability_loss: ``True`` reproduces the blog's ``"binary_crossentropy"`` on
             logits; ``False`` computes the loss from logits (see :func:`blog_loss`).
+        shared_optimizer: ``True`` reproduces the blog's one Adam for every model;
+            ``False`` gives each compiled model an Adam of its own.
         latent_dim: size of the noise vector z (100, as in the blog).
         learning_rate: Adam's learning rate for both models (the blog's 2e-4, with
             Keras' default beta_1 = 0.9).
@@ -85,6 +95,7 @@ class BlogDCGAN:
         *,
         freeze_idiom: bool = True,
         probability_loss: bool = True,
+        shared_optimizer: bool = True,
         latent_dim: int = 100,
         learning_rate: float = BLOG_LEARNING_RATE,
         seed: int | None = None,
@@ -97,13 +108,19 @@ class BlogDCGAN:
         self.rng = np.random.default_rng(seed)
         self.loss = blog_loss(probability_loss)
 
+        shared = keras.optimizers.Adam(learning_rate)
+
+        def optimizer() -> keras.optimizers.Optimizer:
+            return shared if shared_optimizer else keras.optimizers.Adam(learning_rate)
+
         self.discriminator = build_discriminator()
-        self.discriminator.compile(loss=self.loss, optimizer=keras.optimizers.Adam(learning_rate))
+        self.discriminator.compile(loss=self.loss, optimizer=optimizer())
         self.generator = build_generator(latent_dim)
+        self.generator.compile(loss=self.loss, optimizer=optimizer())  # as the blog does
         z = keras.Input(shape=(latent_dim,), name="z")
         self.discriminator.trainable = False
         self.combined = keras.Model(z, self.discriminator(self.generator(z)), name="combined")
-        self.combined.compile(loss=self.loss, optimizer=keras.optimizers.Adam(learning_rate))
+        self.combined.compile(loss=self.loss, optimizer=optimizer())
 
     def _set_discriminator_trainable(self, trainable: bool) -> None:
         if not self.freeze_idiom:

@@ -50,14 +50,16 @@ def test_as_written_the_discriminator_never_learns_under_keras_3(real_batch):
             losses = gan.train_iteration(real_batch)
     assert all(np.isfinite(value) for value in losses.values())
     assert not changed(d_before, snapshot(gan.discriminator.weights))
-    assert int(gan.discriminator.optimizer.iterations.numpy()) == 0
+    # The shared Adam only ever updated the generator, through the combined model.
+    assert gan.discriminator.optimizer is gan.combined.optimizer
+    assert int(gan.combined.optimizer.iterations.numpy()) == 2
     assert any("does not have any trainable weights" in str(w.message) for w in caught)
     # The generator still trains, against a discriminator that stays as initialised.
     assert changed(g_before, snapshot(gan.generator.trainable_weights))
 
 
 def test_toggling_trainable_lets_the_discriminator_learn_only_in_its_own_step(real_batch):
-    gan = BlogDCGAN(freeze_idiom=False, probability_loss=False, seed=0)
+    gan = BlogDCGAN(freeze_idiom=False, probability_loss=False, shared_optimizer=False, seed=0)
     d_before = snapshot(gan.discriminator.weights)
     gan.train_iteration(real_batch)
     d_after = snapshot(gan.discriminator.weights)
@@ -69,6 +71,12 @@ def test_toggling_trainable_lets_the_discriminator_learn_only_in_its_own_step(re
     gan.combined.train_on_batch(noise, np.ones((2 * HALF_BATCH, 1)))
     assert changed(g_before, snapshot(gan.generator.trainable_weights))
     assert not changed(d_after, snapshot(gan.discriminator.weights))
+
+
+def test_with_the_first_two_bugs_fixed_the_shared_optimizer_refuses_the_generator(real_batch):
+    gan = BlogDCGAN(freeze_idiom=False, probability_loss=False, shared_optimizer=True, seed=0)
+    with pytest.raises(ValueError, match="Unknown variable"):
+        gan.train_iteration(real_batch)
 
 
 def test_the_probability_loss_is_wrong_on_logits():
@@ -100,7 +108,7 @@ def test_the_logit_loss_matches_the_books_loss():
 
 
 def test_blog_train_draws_half_batches_and_saves_sample_grids(images, tmp_path):
-    gan = BlogDCGAN(freeze_idiom=False, probability_loss=False, seed=0)
+    gan = BlogDCGAN(freeze_idiom=False, probability_loss=False, shared_optimizer=False, seed=0)
     history = gan.train(images, iterations=2, batch_size=8, sample_every=2, sample_dir=tmp_path)
     assert len(history) == 2
     assert set(history[0]) == {"d_loss_real", "d_loss_fake", "d_loss", "g_loss"}
