@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import types
 
@@ -100,6 +101,20 @@ def test_chapter_ends_with_summary_then_exercises(entry):
     assert headings[-2:] == ["Summary", "Exercises"], (
         f"{entry}: the last two sections must be 'Summary' and 'Exercises', got {headings}"
     )
+
+
+@pytest.mark.parametrize("entry", CHAPTERS)
+def test_every_exercise_has_its_solution_in_a_dropdown_under_it(entry):
+    cells = [cell.source for cell in _chapter(entry).cells if cell.cell_type == "markdown"]
+    source = next(source for source in cells if re.search(r"^## Exercises", source, re.M))
+    exercises = source[re.search(r"^## Exercises", source, re.M).start() :]
+    items = re.split(r"\n(?=\d+\. )", exercises)[1:]
+    assert len(items) >= 3, f"{entry}: a chapter ends with at least three exercises"
+    for number, item in enumerate(items, start=1):
+        assert item.startswith(f"{number}. "), f"{entry}: exercise {number} is out of order"
+        assert re.search(r":::\{admonition\} Solution\n\s*:class: dropdown", item), (
+            f"{entry}: exercise {number} has no solution in a dropdown directly under it"
+        )
 
 
 class _PipRecorder:
