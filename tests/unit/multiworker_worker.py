@@ -30,13 +30,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_lib._runtime import keras, tf
+from dcgan_lib._runtime import tf
 
 MODE, RUN_DIR = sys.argv[1], Path(sys.argv[2])
 if MODE == "two_devices":
     _CPU = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
 tf.config.optimizer.set_experimental_options({"constant_folding": False})
+
+from one_step_check import one_step_against_one_device  # noqa: E402
 
 import dcgan_lib  # noqa: E402
 from dcgan_lib.config import TrainConfig  # noqa: E402
@@ -75,56 +77,10 @@ def replica_weights(gan: DCGAN) -> list[dict[str, np.ndarray]]:
     return replicas
 
 
-def small_gan(strategy: tf.distribute.Strategy, noise: np.ndarray) -> DCGAN:
-    """Dense networks without batch norm or dropout, trained by plain SGD on fixed noise.
-
-    Each replica takes its own slice of ``noise``, so one step on two half
-    batches must equal one step on the whole batch up to rounding.
-    """
-    with strategy.scope():
-        keras.utils.set_random_seed(1)
-        generator = keras.Sequential(
-            [
-                keras.Input((4,)),
-                keras.layers.Dense(784, activation="tanh"),
-                keras.layers.Reshape((28, 28, 1)),
-            ]
-        )
-        discriminator = keras.Sequential(
-            [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
-        )
-        gan = DCGAN(generator, discriminator, latent_dim=4, seed=3)
-        gan.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
-    share = len(noise) // strategy.num_replicas_in_sync
-
-    def replica_noise(batch_size):
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return tf.constant(noise)[replica * share : (replica + 1) * share]
-
-    gan.sample_noise = replica_noise
-    return gan
-
-
 def compare_with_one_device() -> dict:
     """How far one step of the cluster lands from one single-device step on the whole batch."""
-    rng = np.random.default_rng(0)
-    real = rng.uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
-    noise = rng.standard_normal((16, 4)).astype("float32")
-    alone, together = small_gan(tf.distribute.get_strategy(), noise), small_gan(STRATEGY, noise)
-    alone_logs = alone.train_step(tf.constant(real))
-    dataset = STRATEGY.experimental_distribute_dataset(tf.data.Dataset.from_tensors(real))
-    together_logs = STRATEGY.run(tf.function(together.train_step), args=(next(iter(dataset)),))
-    return {
-        "one_step_weight_difference_to_one_device": max(
-            float(np.abs(np.asarray(a) - np.asarray(b)).max())
-            for a, b in zip(alone.trainable_weights, together.trainable_weights)
-        ),
-        "one_step_log_difference_to_one_device": max(
-            abs(float(value) - float(np.asarray(logged).reshape(())))
-            for name, value in alone_logs.items()
-            for logged in STRATEGY.experimental_local_results(together_logs[name])
-        ),
-    }
+    _, _, report = one_step_against_one_device(STRATEGY)
+    return {f"one_step_{name}": value for name, value in report.items()}
 
 
 if __name__ == "__main__":

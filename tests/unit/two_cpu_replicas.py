@@ -16,9 +16,14 @@ from dcgan_lib._runtime import keras, tf
 _CPU = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
 
+from one_step_check import (  # noqa: E402
+    largest_difference,
+    one_step_against_one_device,
+    small_gan,
+)
+
 from dcgan_lib.config import TrainConfig  # noqa: E402
 from dcgan_lib.errors import ConfigError  # noqa: E402
-from dcgan_lib.gan import DCGAN  # noqa: E402
 from dcgan_lib.runs import (  # noqa: E402
     RunDirectory,  # noqa: E402
     load_generator,
@@ -77,65 +82,18 @@ def train_resume_and_load(strategy, run_dir: str) -> dict:
     return report
 
 
-def small_gan(strategy, noise: np.ndarray) -> DCGAN:
-    """Dense networks without batch norm or dropout, trained by plain SGD on fixed noise.
-
-    Each replica takes its own slice of ``noise``, so one step on two half
-    batches must equal one step on the whole batch up to rounding, and so must
-    the averaged generator's weights.
-    """
-    with strategy.scope():
-        keras.utils.set_random_seed(1)
-        generator = keras.Sequential(
-            [
-                keras.Input((4,)),
-                keras.layers.Dense(784, activation="tanh"),
-                keras.layers.Reshape((28, 28, 1)),
-            ]
-        )
-        discriminator = keras.Sequential(
-            [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
-        )
-        gan = DCGAN(generator, discriminator, latent_dim=4, seed=3, ema_decay=0.5)
-        gan.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
-    share = len(noise) // strategy.num_replicas_in_sync
-
-    def replica_noise(batch_size):
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return tf.constant(noise)[replica * share : (replica + 1) * share]
-
-    gan.sample_noise = replica_noise
-    return gan
-
-
 def compare_with_one_device(strategy) -> dict:
     """How far one two-replica step lands from one single-device step on the same batch."""
-    rng = np.random.default_rng(0)
-    real = rng.uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
-    noise = rng.standard_normal((16, 4)).astype("float32")
-    alone, together = small_gan(tf.distribute.get_strategy(), noise), small_gan(strategy, noise)
-    alone_logs = alone.train_step(tf.constant(real))
-    dataset = strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors(real))
-    together_logs = strategy.run(tf.function(together.train_step), args=(next(iter(dataset)),))
-    return {
-        "weight_difference_to_one_device": max(
-            float(np.abs(np.asarray(a) - np.asarray(b)).max())
-            for a, b in zip(alone.trainable_weights, together.trainable_weights)
-        ),
-        "averaged_difference_to_one_device": max(
-            float(np.abs(np.asarray(a) - np.asarray(b)).max())
-            for a, b in zip(alone.averaged_generator.weights, together.averaged_generator.weights)
-        ),
-        "averaged_moved": not np.allclose(
-            np.asarray(together.averaged_generator.weights[0]),
-            np.asarray(small_gan(tf.distribute.get_strategy(), noise).generator.weights[0]),
-        ),
-        "log_difference_to_one_device": max(
-            abs(float(value) - float(np.asarray(logged)))
-            for name, value in alone_logs.items()
-            for logged in strategy.experimental_local_results(together_logs[name])
-        ),
-    }
+    alone, together, report = one_step_against_one_device(strategy, ema_decay=0.5)
+    untrained = small_gan(tf.distribute.get_strategy(), np.zeros((16, 4), np.float32), 0.5)
+    report["averaged_difference_to_one_device"] = largest_difference(
+        alone.averaged_generator.weights, together.averaged_generator.weights
+    )
+    report["averaged_moved"] = not np.allclose(
+        np.asarray(together.averaged_generator.weights[0]),
+        np.asarray(untrained.generator.weights[0]),
+    )
+    return report
 
 
 if __name__ == "__main__":
