@@ -53,7 +53,7 @@ class Contender:
 class BlogContender(Contender):
     """The original blog's loop: ``train_on_batch`` with ``predict``, batch 32.
 
-    Its two Keras 3 bugs are fixed (see :class:`dcgan_lib.book.original.BlogDCGAN`), so that
+    Its three Keras 3 bugs are fixed (see :class:`dcgan_lib.book.original.BlogDCGAN`), so that
     the discriminator learns and the loop does the work it was written to do.
     """
 

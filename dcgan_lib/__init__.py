@@ -2,7 +2,7 @@
 
 Every chapter imports it; each function's docstring names the chapter that
 explains it, and the book's page "API reference" lists its modules by concern.
-``dcgan_lib.book`` holds the chapters' own helpers; it is not part of the API.
+The chapters' own helpers (figures, tables, races) live apart and are not part of it.
 The most used names are available from here:
 
 >>> import dcgan_lib

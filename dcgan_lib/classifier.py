@@ -137,8 +137,8 @@ def load_classifier(path: str | Path | None = None) -> MnistClassifier:
     path = default_weights_path() if path is None else Path(path)
     if not path.is_file():
         raise DataError(
-            f"classifier weights not found: {path}. Rebuild them with "
-            "`python -m dcgan_lib.book.assets train-classifier --out PATH`."
+            f"classifier weights not found: {path}. Check the path; for the shipped weights, "
+            "reinstall dcgan_lib (pip install --force-reinstall dcgan_lib)."
         )
     classifier = build_classifier()
     try:
