@@ -74,7 +74,7 @@ _CONFIG_OPTIONS = [
     ("--checkpoint-every", ("checkpoint_every",), {"type": positive_int}, "steps between saves"),
     ("--log-every", ("log_every",), {"type": positive_int}, "steps between history rows"),
     ("--snapshot-every", ("snapshot_every",), {"type": non_negative_int}, "0: no snapshots"),
-    ("--jit-compile", ("jit_compile",), {"action": "store_const", "const": True}, "XLA"),
+    ("--jit-compile", ("jit_compile",), {"action": "store_const", "const": True}, "use XLA"),
 ]
 
 

@@ -455,10 +455,10 @@ def compute_reference_metrics(
         data: where the real digits come from (see :func:`load_real_splits`).
         classifier: the judge; ``None`` loads the shipped classifier.
     """
-    (x_train, _), _ = load_real_splits(data)
+    (x_train, _), (x_test, _) = load_real_splits(data)  # read once for both subsets
     return evaluate_images(
         real_subset(x_train, num_samples, seed, _TRAIN_STREAM),
-        real_test_digits(num_samples, seed=seed, data=data),
+        real_subset(x_test, num_samples, seed, _TEST_STREAM),
         k=k,
         classifier=classifier,
     )

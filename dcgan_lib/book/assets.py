@@ -165,13 +165,18 @@ def first_per_class(
     return images[keep], labels[keep]
 
 
+def _record_path(weights: Path) -> Path:
+    """The JSON record beside a weights file: ``name.weights.h5`` -> ``name.json``."""
+    return weights.with_name(weights.name.removesuffix(".weights.h5") + ".json")
+
+
 def classifier_record() -> dict[str, Any]:
     """How the shipped classifier was made: command, test accuracy, versions, hardware.
 
     Read from ``assets/mnist_classifier.json``, which ``train-classifier`` writes
     beside the weights (chapter "Evaluation" prints it).
     """
-    return json.loads(default_weights_path().with_suffix("").with_suffix(".json").read_text())
+    return json.loads(_record_path(default_weights_path()).read_text())
 
 
 def save_classifier(classifier: MnistClassifier, path: str | Path, record: dict[str, Any]) -> Path:
@@ -190,7 +195,7 @@ def save_classifier(classifier: MnistClassifier, path: str | Path, record: dict[
     path.parent.mkdir(parents=True, exist_ok=True)
     classifier.model.save_weights(path)
     record = {**record, "weights_sha256": weights_sha256(path), **environment_record()}
-    json_path = path.with_name(path.name.removesuffix(".weights.h5") + ".json")
+    json_path = _record_path(path)
     json_path.write_text(json.dumps(record, indent=2) + "\n")
     return json_path
 

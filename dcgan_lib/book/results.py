@@ -172,7 +172,7 @@ def training_speed(
 
     Args:
         history: rows with ``step`` and ``seconds`` (the training time so far),
-            as :func:`dcgan_lib.callbacks.read_history` returns them.
+            as :meth:`dcgan_lib.runs.RunDirectory.history` returns them.
         num_images: size of the training set (60,000 for MNIST).
         batch_size: images per step.
 

@@ -166,7 +166,7 @@ def plot_step_times(
 
     Args:
         history: rows with ``step`` and ``seconds``, as
-            :func:`dcgan_lib.callbacks.read_history` returns them.
+            :meth:`dcgan_lib.runs.RunDirectory.history` returns them.
         figsize: size of the figure in inches.
     """
     steps, per_step = seconds_per_step(history)

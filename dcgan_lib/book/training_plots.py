@@ -35,7 +35,7 @@ def plot_history(
 
     Args:
         rows: history rows, each with ``step``, ``d_loss``, ``g_loss``, ``d_real`` and
-            ``d_fake``, as :func:`dcgan_lib.callbacks.read_history` returns them.
+            ``d_fake``, as :meth:`dcgan_lib.runs.RunDirectory.history` returns them.
         figsize: size of the figure in inches.
     """
     if not rows:
