@@ -19,6 +19,7 @@ from dcgan_lib.data import (
     to_model_range,
     to_pixels,
 )
+from dcgan_lib.diagnose import diagnose
 from dcgan_lib.errors import (
     ConfigError,
     DataError,
@@ -46,6 +47,7 @@ __all__ = [
     "build_discriminator",
     "build_gan",
     "build_generator",
+    "diagnose",
     "evaluate_generator",
     "generate",
     "load_generator",

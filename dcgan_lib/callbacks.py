@@ -165,17 +165,26 @@ class CheckpointEvery(keras.callbacks.Callback):
 
 
 class StopOnNonFinite(keras.callbacks.Callback):
-    """Stop with :class:`TrainingDivergedError` as soon as a logged value is NaN or infinite."""
+    """Stop with :class:`TrainingDivergedError` as soon as a logged value is NaN or infinite.
 
-    def __init__(self, checkpoint_hint: Callable[[], str] | None = None) -> None:
+    With a ``run``, the step and its non-finite values are first added to the
+    run's history, so the run itself records where and how it diverged.
+    """
+
+    def __init__(
+        self, checkpoint_hint: Callable[[], str] | None = None, run: RunDirectory | None = None
+    ) -> None:
         super().__init__()
         self.checkpoint_hint = checkpoint_hint
+        self.run = run
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         bad = {k: float(v) for k, v in (logs or {}).items() if not math.isfinite(float(v))}
         if not bad:
             return
         self.model.stop_training = True
+        if self.run is not None:
+            self.run.append_history({"step": self.model.step, **bad})
         values = ", ".join(f"{k}={v}" for k, v in sorted(bad.items()))
         hint = self.checkpoint_hint() if self.checkpoint_hint else ""
         raise TrainingDivergedError(

@@ -1,4 +1,4 @@
-"""The command line: ``python -m dcgan_lib train|sample|evaluate ...``.
+"""The command line: ``python -m dcgan_lib train|sample|evaluate|diagnose ...``.
 
 Every invalid value is reported in one line with a non-zero exit status:
 2 for a malformed command line (argparse's convention), 1 for a problem found
@@ -15,7 +15,8 @@ from pathlib import Path
 from dcgan_lib.config import PRECISIONS, PRESETS, TrainConfig
 from dcgan_lib.distribute import PEER_TIMEOUT, STRATEGIES
 from dcgan_lib.errors import DCGANError
-from dcgan_lib.models import VARIANTS
+from dcgan_lib.losses import LOSSES
+from dcgan_lib.models import UPSAMPLINGS, VARIANTS
 
 _DEFAULTS = TrainConfig()
 
@@ -64,7 +65,12 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
 _CONFIG_OPTIONS = [
     ("--batch-size", ("batch_size",), {"type": positive_int}, "images per step and replica"),
     ("--variant", ("variant",), {"choices": VARIANTS}, "model variant"),
-    ("--lr", ("g_learning_rate", "d_learning_rate"), {"type": unit_float}, "Adam learning rate"),
+    ("--kernel-size", ("kernel_size",), {"type": positive_int}, "generator's kernels"),
+    ("--upsampling", ("upsampling",), {"choices": UPSAMPLINGS}, "generator's upsampling"),
+    ("--loss", ("loss",), {"choices": tuple(LOSSES)}, "GAN loss"),
+    ("--lr", ("g_learning_rate", "d_learning_rate"), {"type": unit_float}, "both learning rates"),
+    ("--g-lr", ("g_learning_rate",), {"type": unit_float}, "generator's learning rate"),
+    ("--d-lr", ("d_learning_rate",), {"type": unit_float}, "discriminator's learning rate"),
     ("--beta1", ("beta_1",), {"type": unit_float}, "Adam's beta_1"),
     ("--ema-decay", ("ema_decay",), {"type": unit_float}, "weight average's decay, 0: none"),
     ("--label-smoothing", ("label_smoothing",), {"type": unit_float}, "of the real label"),
@@ -76,6 +82,10 @@ _CONFIG_OPTIONS = [
     ("--snapshot-every", ("snapshot_every",), {"type": non_negative_int}, "0: no snapshots"),
     ("--jit-compile", ("jit_compile",), {"action": "store_const", "const": True}, "use XLA"),
 ]
+
+
+def _dest(option: str) -> str:
+    return option[2:].replace("-", "_")
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +109,7 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
         if "type" in keywords:
             keywords = {**keywords, "metavar": option[2:].upper().replace("-", "_")}
         default = getattr(_DEFAULTS, fields[0])
-        parser.add_argument(option, dest=fields[0], **keywords, help=f"{help_text} ({default})")
+        parser.add_argument(option, dest=_dest(option), **keywords, help=f"{help_text} ({default})")
     parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
@@ -132,13 +142,16 @@ def _run_train(args: argparse.Namespace) -> int:
     # A multi-worker strategy must exist before TensorFlow does any other work.
     strategy = make_strategy(args.strategy, peer_timeout=args.peer_timeout)
     run = RunDirectory(args.out)
-    names = {field: option for option, fields, _, _ in _CONFIG_OPTIONS for field in fields}
-    names["steps"] = "--steps"
+    if args.lr is not None and (args.g_lr is not None or args.d_lr is not None):
+        raise DCGANError("--lr sets both learning rates: give it, or --g-lr and --d-lr.")
+    names = {"steps": "--steps"}
+    for option, fields, _, _ in _CONFIG_OPTIONS:
+        names.update({field: option for field in fields if field not in names})
     given = {
-        field: getattr(args, option_fields[0])
-        for _, option_fields, _, _ in _CONFIG_OPTIONS
+        field: getattr(args, _dest(option))
+        for option, option_fields, _, _ in _CONFIG_OPTIONS
         for field in option_fields
-        if getattr(args, option_fields[0]) is not None
+        if getattr(args, _dest(option)) is not None
     }
     if args.steps is not None:
         given["steps"] = args.steps
@@ -260,12 +273,37 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_diagnose_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
+    parser.add_argument(
+        "--no-measure",
+        action="store_true",
+        help="without metrics.jsonl, do not classify samples of the snapshots",
+    )
+
+
+def _run_diagnose(args: argparse.Namespace) -> int:
+    from dcgan_lib.diagnose import diagnose, report
+
+    try:
+        findings = diagnose(args.run_dir, measure=not args.no_measure)
+    except DCGANError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(report(findings))
+    return 1 if findings else 0
+
+
 COMMANDS: dict[str, tuple[str, Command]] = {
     "train": ("train a DCGAN and write a run directory", (_add_train_arguments, _run_train)),
     "sample": ("draw a grid of digits from trained weights", (_add_sample_arguments, _run_sample)),
     "evaluate": (
         'measure trained weights with the metrics of the chapter "Evaluation"',
         (_add_evaluate_arguments, _run_evaluate),
+    ),
+    "diagnose": (
+        "find common training failures in a run directory (exit 1 if any, 2 for a bad run)",
+        (_add_diagnose_arguments, _run_diagnose),
     ),
 }
 

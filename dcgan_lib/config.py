@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from dcgan_lib.errors import ConfigError
-from dcgan_lib.models import VARIANTS
+from dcgan_lib.losses import LOSSES
+from dcgan_lib.models import UPSAMPLINGS, VARIANTS
 
 PRECISIONS: tuple[str, ...] = ("float32", "mixed_float16", "mixed_bfloat16")
 """The Keras dtype policies a run can train in (``TrainConfig.precision``)."""
@@ -46,6 +47,11 @@ class TrainConfig:
             (:func:`dcgan_lib.distribute.global_batch_size`).
         latent_dim: size of the noise vector z.
         variant: model variant, ``"book"`` or ``"paper"`` (see :mod:`dcgan_lib.models`).
+        kernel_size: the generator's upsampling kernels are ``kernel_size`` squared.
+        upsampling: how the generator doubles the image size: ``"transpose"``
+            (strided transposed convolutions) or ``"resize"`` (nearest-neighbour
+            resizing, then a convolution).
+        loss: the GAN loss, a name of :data:`dcgan_lib.losses.LOSSES`.
         g_learning_rate: Adam learning rate of the generator.
         d_learning_rate: Adam learning rate of the discriminator.
         beta_1: Adam's first-moment decay, for both networks.
@@ -77,6 +83,9 @@ class TrainConfig:
     batch_size: int = 64
     latent_dim: int = 100
     variant: str = "book"
+    kernel_size: int = 5
+    upsampling: str = "transpose"
+    loss: str = "non_saturating"
     g_learning_rate: float = 2e-4
     d_learning_rate: float = 2e-4
     beta_1: float = 0.5
@@ -98,6 +107,7 @@ class TrainConfig:
             "steps",
             "batch_size",
             "latent_dim",
+            "kernel_size",
             "sample_every",
             "num_samples",
             "checkpoint_every",
@@ -119,14 +129,17 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise ConfigError(f"{name} must be in [0, 1), got {value!r}.")
-        if self.variant not in VARIANTS:
-            raise ConfigError(
-                f"variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}."
-            )
-        if self.precision not in PRECISIONS:
-            raise ConfigError(
-                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}."
-            )
+        choices = {
+            "variant": VARIANTS, "upsampling": UPSAMPLINGS, "loss": tuple(LOSSES),
+            "precision": PRECISIONS,
+        }  # fmt: skip
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}."
+                )
+        if self.loss == "hinge" and self.label_smoothing:
+            raise ConfigError("label_smoothing has no meaning for the hinge loss: set it to 0.")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}.")
         if not isinstance(self.snapshot_every, int) or self.snapshot_every < 0:

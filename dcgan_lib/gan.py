@@ -3,10 +3,11 @@
 ``DCGAN.fit`` trains both networks with Keras' own loop, progress bar and
 callbacks. Each step is the alternating procedure of Goodfellow et al. (2014):
 one discriminator update on ``-V(D, G)``, then one generator update on the
-non-saturating loss ``-log D(G(z))``, each network moved only by its own
-optimizer, so neither update can leak into the other network. The model can
-keep a moving average of the generator's weights, and the step runs unchanged
-under a ``tf.distribute`` strategy (:mod:`dcgan_lib.distribute`).
+non-saturating loss ``-log D(G(z))`` (or another of :data:`dcgan_lib.losses.LOSSES`),
+each network moved only by its own optimizer, so neither update can leak into
+the other network. The model can keep a moving average of the generator's
+weights, and the step runs unchanged under a ``tf.distribute`` strategy
+(:mod:`dcgan_lib.distribute`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import ConfigError
-from dcgan_lib.losses import discriminator_loss, generator_loss
+from dcgan_lib.losses import LOSSES
 from dcgan_lib.models import build_discriminator, build_generator
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -36,6 +37,7 @@ class DCGAN(keras.Model):
         seed: seeds the noise drawn during training.
         ema_decay: decay of the moving average of the generator's weights, in
             [0, 1); 0 keeps no average.
+        loss: the GAN loss, a name of :data:`dcgan_lib.losses.LOSSES`.
     """
 
     def __init__(
@@ -45,9 +47,13 @@ class DCGAN(keras.Model):
         latent_dim: int = 100,
         seed: int | None = None,
         ema_decay: float = 0.0,
+        loss: str = "non_saturating",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if loss not in LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}.")
+        self.discriminator_loss, self.generator_loss = LOSSES[loss]
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -133,7 +139,7 @@ class DCGAN(keras.Model):
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
-            loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            loss = self.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
             # scale_loss returns the loss unchanged unless the optimizer scales losses
             # for float16 (build_optimizers); it must be taken under the tape.
             share = self.d_optimizer.scale_loss(replica_share(loss))
@@ -149,7 +155,7 @@ class DCGAN(keras.Model):
         """One update of the generator on ``noise``; the discriminator's weights are not touched."""
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
-            loss = generator_loss(fake_logits)
+            loss = self.generator_loss(fake_logits)
             share = self.g_optimizer.scale_loss(replica_share(loss))
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
@@ -170,7 +176,7 @@ class DCGAN(keras.Model):
             with g_tape.stop_recording():
                 values = self.discriminator_step(real_images, fake_images)
             fake_logits = self.discriminator(fake_images, training=True)
-            values["g_loss"] = generator_loss(fake_logits)
+            values["g_loss"] = self.generator_loss(fake_logits)
             g_share = self.g_optimizer.scale_loss(replica_share(values["g_loss"]))
         g_weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_share, g_weights), g_weights))
@@ -300,7 +306,12 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
     with strategy.scope():
         keras.utils.set_random_seed(config.seed)
         generator = build_generator(
-            config.latent_dim, config.variant, seed=config.seed, dtype=config.precision
+            config.latent_dim,
+            config.variant,
+            seed=config.seed,
+            dtype=config.precision,
+            kernel_size=config.kernel_size,
+            upsampling=config.upsampling,
         )
         discriminator = build_discriminator(
             config.variant, seed=config.seed, dtype=config.precision
@@ -311,6 +322,7 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
             config.latent_dim,
             seed=config.seed,
             ema_decay=config.ema_decay,
+            loss=config.loss,
         )
         g_optimizer, d_optimizer = build_optimizers(
             config.g_learning_rate,

@@ -60,3 +60,50 @@ def saturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     Kept for comparison: its gradient vanishes when ``D(G(z))`` is near 0.
     """
     return -binary_cross_entropy_from_logits(0.0, fake_logits)
+
+
+def least_squares_discriminator_loss(
+    real_logits: tf.Tensor, fake_logits: tf.Tensor, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    """The least-squares discriminator loss (Mao et al., 2017).
+
+    ``[(D(x) - 1)^2 + D(G(z))^2] / 2`` on the raw output: real images are pulled
+    towards 1 (``1 - label_smoothing``), fakes towards 0.
+    """
+    real = tf.square(tf.cast(real_logits, "float32") - (1.0 - label_smoothing))
+    return 0.5 * (tf.reduce_mean(real) + tf.reduce_mean(tf.square(tf.cast(fake_logits, "float32"))))
+
+
+def least_squares_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """``(D(G(z)) - 1)^2 / 2``: the generator pulls its fakes' score towards the real target."""
+    return 0.5 * tf.reduce_mean(tf.square(tf.cast(fake_logits, "float32") - 1.0))
+
+
+def hinge_discriminator_loss(
+    real_logits: tf.Tensor, fake_logits: tf.Tensor, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    """The hinge loss of Lim & Ye (2017): ``max(0, 1 - D(x)) + max(0, 1 + D(G(z)))``.
+
+    Scores beyond the margins (above 1 for real images, below -1 for fakes) cost
+    nothing. The hinge has no labels to smooth; ``label_smoothing`` must be 0.
+    """
+    real = tf.nn.relu(1.0 - tf.cast(real_logits, "float32"))
+    return tf.reduce_mean(real) + tf.reduce_mean(tf.nn.relu(1.0 + tf.cast(fake_logits, "float32")))
+
+
+def hinge_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """``-D(G(z))``: the generator raises its fakes' score, without a margin."""
+    return -tf.reduce_mean(tf.cast(fake_logits, "float32"))
+
+
+LOSSES = {
+    "non_saturating": (discriminator_loss, generator_loss),
+    "minimax": (discriminator_loss, saturating_generator_loss),
+    "least_squares": (least_squares_discriminator_loss, least_squares_generator_loss),
+    "hinge": (hinge_discriminator_loss, hinge_generator_loss),
+}
+"""The GAN losses by name (``TrainConfig.loss``): the discriminator's and the generator's.
+
+The first two share the discriminator's cross-entropy and differ in the
+generator's loss (chapter "GAN theory"); all four are compared in chapter "When training fails".
+"""

@@ -27,6 +27,7 @@ from dcgan_lib.errors import ConfigError
 
 Variant = Literal["book", "paper"]
 VARIANTS: tuple[str, ...] = ("book", "paper")
+UPSAMPLINGS: tuple[str, ...] = ("transpose", "resize")
 
 _PAPER_INIT_STDDEV = 0.02
 
@@ -56,6 +57,8 @@ def build_generator(
     variant: Variant = "book",
     seed: int | None = None,
     dtype: str | None = None,
+    kernel_size: int = 5,
+    upsampling: str = "transpose",
 ) -> keras.Model:
     """Build the generator G: a noise vector z of size ``latent_dim`` to a 28x28 image.
 
@@ -72,8 +75,17 @@ def build_generator(
             Keras' global seed (``keras.utils.set_random_seed``).
         dtype: Keras dtype policy, such as ``"mixed_float16"``; ``None`` for
             Keras' global policy (float32 unless changed).
+        kernel_size: side of the three upsampling layers' kernels (5 in the book).
+        upsampling: ``"transpose"``, strided transposed convolutions, or
+            ``"resize"``: each doubling becomes a nearest-neighbour resize and a
+            convolution, which covers every output pixel with the same number of
+            kernel taps and so cannot make checkerboard patterns (Odena et al., 2016).
     """
     _check_variant(variant)
+    if upsampling not in UPSAMPLINGS:
+        raise ConfigError(
+            f"upsampling must be one of {', '.join(UPSAMPLINGS)}, got {upsampling!r}."
+        )
     if latent_dim < 1:
         raise ConfigError(f"latent_dim must be a positive integer, got {latent_dim}.")
     init = _kernel_initializer(variant, seed)
@@ -84,18 +96,19 @@ def build_generator(
             return keras.layers.ReLU(name=name, **hidden)
         return keras.layers.LeakyReLU(name=name, **hidden)
 
+    def convolve(filters: int, strides: int, block: str, **kwargs: Any) -> list[keras.layers.Layer]:
+        """A transposed convolution; for ``"resize"`` a resize and a convolution."""
+        arguments = dict(padding="same", use_bias=False, kernel_initializer=init, **kwargs)
+        if upsampling == "transpose" or strides == 1:
+            return [keras.layers.Conv2DTranspose(filters, kernel_size, strides, **arguments)]
+        return [
+            keras.layers.UpSampling2D(strides, name=f"{block}_resize", **hidden),
+            keras.layers.Conv2D(filters, kernel_size, **arguments),
+        ]
+
     def upsample(filters: int, strides: int, name: str) -> list[keras.layers.Layer]:
         return [
-            keras.layers.Conv2DTranspose(
-                filters,
-                5,
-                strides=strides,
-                padding="same",
-                use_bias=False,
-                kernel_initializer=init,
-                name=f"{name}_deconv",
-                **hidden,
-            ),
+            *convolve(filters, strides, name, name=f"{name}_deconv", **hidden),
             keras.layers.BatchNormalization(name=f"{name}_bn", **hidden),
             activation(f"{name}_act"),
         ]
@@ -110,17 +123,7 @@ def build_generator(
         keras.layers.Reshape((7, 7, 256), name="reshape", **hidden),
         *upsample(128, 1, "block1"),
         *upsample(64, 2, "block2"),
-        keras.layers.Conv2DTranspose(
-            1,
-            5,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            activation="tanh",
-            kernel_initializer=init,
-            name="to_image",
-            **output,
-        ),
+        *convolve(1, 2, "output", activation="tanh", name="to_image", **output),
     ]
     return keras.Sequential(layers, name=f"generator_{variant}")
 

@@ -106,7 +106,10 @@ class RunDirectory:
         return TrainConfig.load(self.config_path)
 
     def history(self) -> list[dict[str, float]]:
-        """The rows of ``history.jsonl``: step, d_loss, g_loss, d_real, d_fake, seconds."""
+        """The rows of ``history.jsonl``: step, d_loss, g_loss, d_real, d_fake, seconds.
+
+        A run stopped by a non-finite value ends with a row of the step and those values.
+        """
         return _read_json_lines(self.history_path)
 
     def write_history(self, rows: list[dict[str, float]]) -> None:
@@ -208,7 +211,12 @@ def load_generator(path: str | Path) -> keras.Model:
 
 
 def _generator_with_weights(weights: Path, config: TrainConfig) -> keras.Model:
-    generator = build_generator(config.latent_dim, config.variant)
+    generator = build_generator(
+        config.latent_dim,
+        config.variant,
+        kernel_size=config.kernel_size,
+        upsampling=config.upsampling,
+    )
     try:
         generator.load_weights(weights)
     except Exception as error:  # h5py and Keras raise many types for a bad file
@@ -318,7 +326,7 @@ def train(
         return f"The last good checkpoint is kept in {manager.latest_checkpoint}. "
 
     callbacks = [
-        StopOnNonFinite(last_checkpoint_hint),
+        StopOnNonFinite(last_checkpoint_hint, run),
         HistoryLogger(run, config.log_every),
         SampleGrid(run, fixed_noise(config), config.sample_every),
         CheckpointEvery(lambda step: manager.save(checkpoint_number=step), config.checkpoint_every),

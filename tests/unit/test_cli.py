@@ -18,10 +18,10 @@ def test_the_command_line_lists_the_user_commands_only(capsys):
         main(["--help"])
     listing = capsys.readouterr().out
     commands = re.findall(r"^    (\S+)  ", listing, re.MULTILINE)
-    assert commands == ["train", "sample", "evaluate"]
+    assert commands == ["train", "sample", "evaluate", "diagnose"]
 
 
-@pytest.mark.parametrize("command", ["train", "sample", "evaluate"])
+@pytest.mark.parametrize("command", ["train", "sample", "evaluate", "diagnose"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
@@ -38,6 +38,9 @@ def test_every_command_has_help(command, capsys):
         (["train", "--lr", "2"], r"--lr: must be in \[0, 1\)"),
         (["train", "--variant", "big"], "invalid choice: 'big'"),
         (["train", "--precision", "float64"], "invalid choice: 'float64'"),
+        (["train", "--loss", "wasserstein"], "invalid choice: 'wasserstein'"),
+        (["train", "--upsampling", "bicubic"], "invalid choice: 'bicubic'"),
+        (["diagnose"], "the following arguments are required: RUN_DIR"),
     ],
 )
 def test_malformed_values_exit_with_status_2_and_say_why(arguments, message, capsys):
@@ -111,3 +114,19 @@ def test_precision_reaches_the_run_config(tmp_path):
     options = [*FAST, "--batch-size", "4", "--steps", "2", "--precision", "mixed_bfloat16"]
     assert main(["train", *options, "--out", str(run)]) == 0
     assert TrainConfig.load(run / "config.json").precision == "mixed_bfloat16"
+
+
+def test_loss_upsampling_and_each_learning_rate_reach_the_run_config(tmp_path):
+    run = tmp_path / "run"
+    options = ["--loss", "hinge", "--kernel-size", "4", "--upsampling", "resize"]
+    options += ["--g-lr", "0.001", "--d-lr", "0.0001"]
+    assert main(["train", *FAST, "--steps", "2", *options, "--out", str(run)]) == 0
+    saved = TrainConfig.load(run / "config.json")
+    assert (saved.loss, saved.kernel_size, saved.upsampling) == ("hinge", 4, "resize")
+    assert (saved.g_learning_rate, saved.d_learning_rate) == (0.001, 0.0001)
+
+
+def test_lr_with_a_network_learning_rate_is_refused(tmp_path, capsys):
+    arguments = ["train", *FAST, "--lr", "0.001", "--d-lr", "0.0001", "--out", str(tmp_path)]
+    assert main(arguments) == 1
+    assert "--lr sets both learning rates" in capsys.readouterr().err

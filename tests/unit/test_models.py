@@ -72,3 +72,25 @@ def test_paper_variant_follows_the_dcgan_paper():
 def test_unknown_variant_is_rejected():
     with pytest.raises(ConfigError, match="unknown model variant 'wide'"):
         models.build_generator(variant="wide")
+
+
+@pytest.mark.parametrize(("kernel_size", "upsampling"), [(3, "transpose"), (4, "resize")])
+def test_the_generator_can_change_its_upsampling(kernel_size, upsampling):
+    generator = models.build_generator(kernel_size=kernel_size, upsampling=upsampling, seed=0)
+    assert generator.output_shape == (None, 28, 28, 1)
+    kernels = [w.shape[:2] for w in generator.weights if "kernel" in w.path and len(w.shape) == 4]
+    assert kernels == [(kernel_size, kernel_size)] * 3
+    resizes = [layer.name for layer in generator.layers if "resize" in layer.name]
+    assert resizes == ([] if upsampling == "transpose" else ["block2_resize", "output_resize"])
+
+
+def test_resize_upsampling_spreads_a_constant_evenly():
+    """A constant input gives a constant output away from the borders: no checkerboard."""
+    for upsampling, flat in [("resize", True), ("transpose", False)]:
+        layers = models.build_generator(upsampling=upsampling, seed=0).layers
+        upsample = [layer for layer in layers if layer.name.startswith("block2_")][:2]
+        image = np.ones((1, 7, 7, 128), np.float32)
+        for layer in upsample:
+            image = np.asarray(layer(image))
+        inner = image[0, 4:-4, 4:-4, 0]
+        assert np.allclose(inner, inner[0, 0], rtol=1e-4) == flat

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from gan_state import assert_same_training_state
 
-from dcgan_lib import data
+from dcgan_lib import data, losses
 from dcgan_lib._runtime import keras
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import ConfigError, TrainingDivergedError
@@ -188,6 +188,8 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(images, tmp_
     manager.checkpoint.restore(manager.latest_checkpoint)
     assert gan.step == 8
     assert all(np.isfinite(np.asarray(w)).all() for w in gan.discriminator.weights)
+    last_row = RunDirectory(run).history()[-1]
+    assert last_row["step"] == 9 and np.isnan(last_row["d_loss"])
 
 
 def test_batch_larger_than_the_data_is_rejected(images, tmp_path):
@@ -207,6 +209,10 @@ def test_batch_larger_than_the_data_is_rejected(images, tmp_path):
         ({"variant": "huge"}, "variant must be one of"),
         ({"precision": "float64"}, "precision must be one of float32, mixed_float16"),
         ({"steps_per_execution": 3}, "must be a multiple of steps_per_execution"),
+        ({"loss": "wasserstein"}, "loss must be one of non_saturating, minimax, least_squares"),
+        ({"upsampling": "bilinear"}, "upsampling must be one of transpose, resize"),
+        ({"kernel_size": 0}, "kernel_size must be a positive integer"),
+        ({"loss": "hinge", "label_smoothing": 0.1}, "no meaning for the hinge loss"),
     ],
 )
 def test_invalid_config_values_are_explained(change, message):
@@ -264,3 +270,15 @@ def test_history_windows_and_clock_carry_across_epochs(images, tmp_path):
             expected = np.mean([per_step[s][name] for s in window])
             assert np.isclose(row[name], expected, rtol=1e-5), (row["step"], name)
     assert rows[-1]["seconds"] >= 12 * 0.05  # no epoch's time is dropped
+
+
+@pytest.mark.parametrize("loss", ["minimax", "least_squares", "hinge"])
+def test_the_generator_step_descends_the_chosen_loss(images, loss):
+    gan = build_gan(TINY.replace(loss=loss))
+    noise = gan.sample_noise(16)
+    before = float(gan.generator_loss(gan.discriminator(gan.generator(noise, training=True))))
+    for _ in range(3):
+        gan.generator_step(noise)
+    after = float(gan.generator_loss(gan.discriminator(gan.generator(noise, training=True))))
+    assert gan.generator_loss is losses.LOSSES[loss][1]
+    assert after < before
