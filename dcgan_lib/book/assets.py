@@ -424,6 +424,19 @@ def _export_comparison(args: argparse.Namespace) -> None:
     print(f"Exported {args.run_dir} to {out.root}")
 
 
+def _export_failure(args: argparse.Namespace) -> None:
+    from dcgan_lib.book import failures
+
+    run = RunDirectory(args.run_dir)
+    out = export_comparison(run.root, args.out, sample_steps=list(run.samples()))
+    failures.save_gallery(run.root, out.root)
+    values: dict[str, Any] = {"checkerboard": failures.snapshot_checkerboard(run.root)}
+    if args.gradient_norms:
+        values["gradient_norms"] = failures.replay_gradient_norms(run.root, data=args.data)
+    failures.record_measurements(out.root.name, values, out.root.parent)
+    print(f"Exported {args.run_dir} to {out.root}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m dcgan_lib.book.assets`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -486,6 +499,20 @@ def build_parser() -> argparse.ArgumentParser:
     comparison.add_argument("--out", type=Path, required=True, help="directory to fill")
     comparison.add_argument("--until-step", type=int, help="last step to keep (default: all)")
     comparison.add_argument("--sample-steps", type=int, nargs="+", help="steps whose grids to copy")
+
+    failure = task(
+        "export-failure",
+        "copy a measured run of the failures chapter, with its gallery and measurements",
+        _export_failure,
+    )
+    failure.add_argument("run_dir", type=Path)
+    failure.add_argument("--out", type=Path, required=True, help="directory to fill")
+    failure.add_argument(
+        "--gradient-norms",
+        action="store_true",
+        help="also retrain the run exactly, measuring the generator's gradient norms",
+    )
+    failure.add_argument("--data", metavar="NPZ", help="a local mnist.npz, for --gradient-norms")
     return parser
 
 
