@@ -19,7 +19,7 @@ from dcgan_lib.data import (
     to_model_range,
     to_pixels,
 )
-from dcgan_lib.diagnose import diagnose
+from dcgan_lib.diagnosis import diagnose
 from dcgan_lib.errors import (
     ConfigError,
     DataError,

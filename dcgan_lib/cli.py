@@ -283,7 +283,7 @@ def _add_diagnose_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_diagnose(args: argparse.Namespace) -> int:
-    from dcgan_lib.diagnose import diagnose, report
+    from dcgan_lib.diagnosis import diagnose, report
 
     try:
         findings = diagnose(args.run_dir, measure=not args.no_measure)

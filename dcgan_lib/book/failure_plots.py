@@ -125,9 +125,7 @@ def plot_gradient_norms(
     fig, (left, right) = plt.subplots(1, 2, figsize=figsize, dpi=FIGURE_DPI)
     left.plot(steps, [row["non_saturating"] for row in rows], color="C0", label="-log D(G(z))")
     left.plot(steps, [row["minimax"] for row in rows], color="C1", label="log(1 - D(G(z)))")
-    left.set(
-        title="generator's gradient norm", xlabel="training step", yscale="log", ylabel="norm"
-    )
+    left.set(title="generator's gradient norm", xlabel="training step", yscale="log", ylabel="norm")
     left.legend(frameon=False, fontsize=8)
     right.plot(steps, [row["d_fake"] for row in rows], color="C3")
     right.axhline(0.5, **_FAIR_STYLE)

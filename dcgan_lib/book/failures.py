@@ -89,6 +89,20 @@ def load_measurements() -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def glue(name: str, value: Any) -> Any:
+    """Hand a computed value to the page's prose (myst-nb's ``glue``) and return it.
+
+    The built book quotes it in the text; in Colab or a plain Jupyter kernel,
+    where myst-nb is not installed, the value is only returned.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return value
+    myst_glue(name, value, display=False)
+    return value
+
+
 # --- Measurements -------------------------------------------------------------------------------
 
 
@@ -197,7 +211,7 @@ def save_gallery(run_dir: str | Path, destination: str | Path, seed: int = 0) ->
     generator = RunDirectory(run_dir).load_generator()
     images = generate_images(generator, GALLERY_SIZE, seed)
     path = Path(destination) / GALLERY_FILE
-    save_image_grid(images, path)
+    save_image_grid(images, path, scale=1)
     return path
 
 

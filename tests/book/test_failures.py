@@ -11,7 +11,7 @@ from dcgan_lib.book import failures
 from dcgan_lib.book.assets import main as assets_main
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist_sample
-from dcgan_lib.diagnose import diagnose
+from dcgan_lib.diagnosis import diagnose
 from dcgan_lib.errors import DataError
 from dcgan_lib.metrics import generate_images
 from dcgan_lib.models import build_generator
@@ -79,7 +79,8 @@ def test_export_failure_writes_the_run_its_gallery_and_its_measurements(tmp_path
     out = tmp_path / "failures" / "tiny"
     assert assets_main(["export-failure", str(run.root), "--out", str(out)]) == 1  # not measured
     run.write_metrics([{"step": s, "frechet_distance": 1.0} for s in run.snapshot_steps()])
-    assert assets_main(["export-failure", str(run.root), "--out", str(out)]) == 0
+    arguments = ["export-failure", str(run.root), "--out", str(out), "--sample-every", "2"]
+    assert assets_main(arguments) == 0
     exported = RunDirectory(out)
     assert list(exported.samples()) == [0, 2, 4]
     assert (out / failures.GALLERY_FILE).is_file()

@@ -1,10 +1,10 @@
-"""Finding common failures in a run's numbers (dcgan_lib.diagnose, python -m dcgan_lib diagnose)."""
+"""Finding common failures in a run (dcgan_lib.diagnosis, python -m dcgan_lib diagnose)."""
 
 import pytest
 
 from dcgan_lib.cli import main
 from dcgan_lib.config import TrainConfig
-from dcgan_lib.diagnose import diagnose, report
+from dcgan_lib.diagnosis import diagnose, report
 from dcgan_lib.errors import DataError
 from dcgan_lib.pretrained import reference_run
 from dcgan_lib.runs import RunDirectory
