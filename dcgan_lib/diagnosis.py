@@ -172,8 +172,12 @@ def _digit_findings(rows: Sequence[dict[str, Any]]) -> list[Finding]:
                 "digits missing",
                 _since(rows, lambda shares: all(shares[d] < MISSING_SHARE for d in missing)),
                 f"the classifier reads {_digit_list(missing)} in under {MISSING_SHARE:.0%} of "
-                f"the samples at step {rows[-1]['step']} "
-                f"({', '.join(f'{d}: {last[d]:.1%}' for d in missing)}).",
+                f"the samples at step {rows[-1]['step']}"
+                + (
+                    f" ({', '.join(f'{d}: {last[d]:.1%}' for d in missing)})."
+                    if len(missing) < 4
+                    else "."
+                ),
                 "train longer if the run is young; otherwise lower the generator's learning "
                 "rate or keep an averaged generator (--ema-decay 0.999).",
             )
@@ -204,6 +208,9 @@ def _since(rows: Sequence[dict[str, Any]], holds) -> int:
 
 
 def _digit_list(digits: Sequence[int]) -> str:
+    if len(digits) > 5:
+        others = [str(digit) for digit in range(10) if digit not in digits]
+        return f"{len(digits)} of the 10 digits (all but {_digit_list(others)})"
     names = [str(digit) for digit in digits]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 

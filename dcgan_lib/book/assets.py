@@ -31,6 +31,7 @@ import numpy as np
 import dcgan_lib
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.book.comparison import evaluate_snapshots
+from dcgan_lib.book.failures import FAILURES_NUM_SAMPLES
 from dcgan_lib.classifier import (
     MnistClassifier,
     build_classifier,
@@ -198,10 +199,6 @@ def save_classifier(classifier: MnistClassifier, path: str | Path, record: dict[
     json_path = _record_path(path)
     json_path.write_text(json.dumps(record, indent=2) + "\n")
     return json_path
-
-
-# The failing runs are measured with fewer digits per snapshot than the book's evaluations.
-FAILURES_NUM_SAMPLES = 2000
 
 
 def write_reference_cache(
@@ -436,6 +433,7 @@ def _export_failure(args: argparse.Namespace) -> None:
     run = RunDirectory(args.run_dir)
     steps = [step for step in run.samples() if step % args.sample_every == 0]
     out = export_comparison(run.root, args.out, sample_steps=steps)
+    out.write_history(run.history())  # all of it: a diverged run's last row is its NaN
     failures.save_gallery(run.root, out.root)
     values: dict[str, Any] = {"checkerboard": failures.snapshot_checkerboard(run.root)}
     if args.gradient_norms:

@@ -42,7 +42,6 @@ COMPARISON = "comparison"
 # The four configurations trained on the same budget of training images, in the
 # order the chapter shows them: the book's own first.
 COMPARISON_NAMES = ("book", "blog", "tutorial", "paper")
-FAILURE_NAME = "failure-high-lr"
 
 
 # --- Measuring a run ----------------------------------------------------------------------------
@@ -87,7 +86,7 @@ def evaluate_snapshots(
     if not steps:
         raise DataError(f"{run.root} has no generator snapshots; train with snapshot_every > 0.")
     config = run.config()
-    seconds_at = {int(row["step"]): row["seconds"] for row in run.history()}
+    seconds_at = {int(row["step"]): row["seconds"] for row in run.history() if "seconds" in row}
     seconds_at[0] = 0.0
     num_samples = num_samples or default_num_samples()
     rows = []
@@ -165,7 +164,7 @@ def comparison_dir() -> Path:
 
 
 def load_comparison_run(name: str, directory: str | Path | None = None) -> ComparisonRun:
-    """Read one exported run, e.g. ``"blog"`` or ``"failure-high-lr"`` (chapter "Evaluation").
+    """Read one exported run, e.g. ``"blog"`` (chapters "Evaluation", "When training fails").
 
     Args:
         name: the run's directory name.

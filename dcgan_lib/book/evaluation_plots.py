@@ -1,4 +1,4 @@
-"""Figures of the chapter "Evaluation": metrics over training, comparisons, failures.
+"""Figures of the chapter "Evaluation": metrics over training, comparisons, image sets.
 
 Part of the book's helpers, not of ``dcgan_lib``'s API.
 
@@ -222,41 +222,6 @@ def plot_grids_side_by_side(
         ax.imshow(_read_grid(path, keep), cmap="gray", interpolation="nearest")
         ax.set_title(title, fontsize=9)
         ax.set_axis_off()
-    fig.tight_layout()
-    return fig
-
-
-def plot_failure_gallery(
-    samples: Mapping[int, str | Path],
-    history: Sequence[Mapping[str, float]],
-    keep: int | None = None,
-    figsize: tuple[float, float] | None = None,
-) -> plt.Figure:
-    """A failing run: its sample grids over training above its discriminator outputs.
-
-    Args:
-        samples: sample grid paths by step.
-        history: the run's history rows, with ``step``, ``d_real`` and ``d_fake``.
-        keep: show only the top-left ``keep`` x ``keep`` digits of each grid.
-        figsize: size of the figure in inches; by default 1.5 inches per grid.
-    """
-    steps = sorted(samples)
-    width = max(1.5 * len(steps), 6.0)
-    fig = plt.figure(figsize=figsize or (width, 1.8 + 2.2), dpi=FIGURE_DPI)
-    grid_spec = fig.add_gridspec(2, len(steps), height_ratios=(1.8, 2.2))
-    for column, step in enumerate(steps):
-        ax = fig.add_subplot(grid_spec[0, column])
-        ax.imshow(_read_grid(samples[step], keep), cmap="gray", interpolation="nearest")
-        ax.set_title(f"step {step}", fontsize=9)
-        ax.set_axis_off()
-    ax = fig.add_subplot(grid_spec[1, :])
-    history_steps = [row["step"] for row in history]
-    ax.plot(history_steps, [row["d_real"] for row in history], color="C2", label="D(x), real")
-    ax.plot(history_steps, [row["d_fake"] for row in history], color="C3", label="D(G(z)), fake")
-    ax.axhline(0.5, **_REFERENCE_STYLE)
-    ax.set(xlabel="training step", ylabel="mean output", ylim=(0, 1))
-    ax.set_xlim(0, max(steps[-1], history_steps[-1] if history_steps else 0))
-    ax.legend(frameon=False, fontsize=8, loc="center right")
     fig.tight_layout()
     return fig
 

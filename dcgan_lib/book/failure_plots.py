@@ -17,6 +17,7 @@ import numpy as np
 
 from dcgan_lib.book.comparison import ComparisonRun
 from dcgan_lib.book.evaluation_plots import FIGURE_DPI, _read_grid
+from dcgan_lib.grids import tile_images
 from dcgan_lib.metrics import NUM_CLASSES
 
 _FAIR_STYLE = {"color": "grey", "linestyle": ":", "linewidth": 1.0}
@@ -152,5 +153,42 @@ def plot_checkerboard(
         title="checkerboard share ↓",
     )
     ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_stretched(
+    images: Mapping[str, np.ndarray], count: int = 9, scale: float = 2.0
+) -> plt.Figure:
+    """A few images of each set with each image's contrast stretched to full black-to-white.
+
+    An untrained generator's images are nearly uniform grey: stretching each one
+    from its own darkest to its brightest pixel shows the pattern hidden in them.
+
+    Args:
+        images: model output in [-1, 1], shape (N, 28, 28, 1), by title.
+        count: images shown from each set, in a square grid.
+        scale: screen pixels per image pixel.
+    """
+    grids = {}
+    for title, batch in images.items():
+        batch = np.asarray(batch[:count], np.float64).reshape(-1, 28, 28)
+        low = batch.min(axis=(1, 2), keepdims=True)
+        high = batch.max(axis=(1, 2), keepdims=True)
+        stretched = (batch - low) / np.maximum(high - low, 1e-12)
+        grids[title] = tile_images((255 * stretched).astype(np.uint8))
+    height, width = next(iter(grids.values())).shape
+    inches = scale / FIGURE_DPI
+    fig, axes = plt.subplots(
+        1,
+        len(grids),
+        figsize=(len(grids) * (width * inches + 0.3), height * inches + 0.45),
+        dpi=FIGURE_DPI,
+        squeeze=False,
+    )
+    for ax, (title, grid) in zip(axes[0], grids.items()):
+        ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+        ax.set_axis_off()
     fig.tight_layout()
     return fig

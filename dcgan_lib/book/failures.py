@@ -37,9 +37,34 @@ from dcgan_lib.metrics import generate_images
 from dcgan_lib.runs import RunDirectory, train
 
 FAILURES_RESOURCE = "failures"
+# The shipped runs, in the order the chapter shows them: the healthy run first, then each
+# failure before the run that fixes it, then the loss race's runs.
+RUNS = (
+    "baseline",
+    "minimax-d-lr-0.02",
+    "d-lr-0.02",
+    "strong-d",
+    "minimax-strong-d",
+    "lr-0.02",
+    "beta1-0.9",
+    "kernel-3",
+    "kernel-3-resize",
+    "nan-ls-lr0.9",
+    "weak-d",
+    "minimax",
+    "least-squares",
+    "hinge",
+    "baseline-seed1",
+    "minimax-seed1",
+    "least-squares-seed1",
+    "hinge-seed1",
+)
 MEASUREMENTS_FILE = "measurements.json"
+LOSS_SPEED_FILE = "loss_speed.json"
 GALLERY_FILE = "gallery.png"
 GALLERY_SIZE = 100
+# Digits per measured snapshot: fewer than the book's evaluations, as there are many snapshots.
+FAILURES_NUM_SAMPLES = 2000
 CHECKERBOARD_SAMPLES = 1000
 
 
@@ -101,6 +126,18 @@ def glue(name: str, value: Any) -> Any:
         return value
     myst_glue(name, value, display=False)
     return value
+
+
+def load_loss_speed() -> dict[str, Any]:
+    """The seconds per training step of each loss, from ``benchmarks/loss_speed.py``.
+
+    Raises:
+        DataError: the file is missing.
+    """
+    path = failures_dir() / LOSS_SPEED_FILE
+    if not path.is_file():
+        raise DataError(f"{path} is missing; reinstall dcgan_lib to get the shipped runs back.")
+    return json.loads(path.read_text())
 
 
 # --- Measurements -------------------------------------------------------------------------------
@@ -207,8 +244,15 @@ def replay_gradient_norms(
 
 
 def save_gallery(run_dir: str | Path, destination: str | Path, seed: int = 0) -> Path:
-    """Draw :data:`GALLERY_SIZE` digits from a run's final generator into a PNG grid."""
-    generator = RunDirectory(run_dir).load_generator()
+    """Draw :data:`GALLERY_SIZE` digits from a run's final generator into a PNG grid.
+
+    A run stopped by divergence has no final generator; its last snapshot draws them.
+    """
+    run = RunDirectory(run_dir)
+    if run.generator_path.is_file():
+        generator = run.load_generator()
+    else:
+        generator = run.load_generator(run.snapshot_steps()[-1])
     images = generate_images(generator, GALLERY_SIZE, seed)
     path = Path(destination) / GALLERY_FILE
     save_image_grid(images, path, scale=1)

@@ -12,7 +12,6 @@ from matplotlib.image import imread
 from dcgan_lib.book.assets import export_comparison
 from dcgan_lib.book.comparison import (
     COMPARISON_NAMES,
-    FAILURE_NAME,
     as_result,
     comparison_dir,
     evaluate_snapshots,
@@ -175,7 +174,7 @@ def test_the_shipped_comparison_holds_no_weights_and_stays_small() -> None:
     files = [path for path in comparison_dir().rglob("*") if path.is_file()]
     assert not [path for path in files if path.name.endswith(".h5")]
     assert sum(path.stat().st_size for path in files) < 1_000_000
-    assert load_comparison_run(FAILURE_NAME).samples
+    assert load_comparison_run("blog").samples
 
 
 def test_the_reference_run_was_measured_at_every_snapshot_from_step_0() -> None:

@@ -140,3 +140,9 @@ def test_a_history_without_rows_is_a_data_error(tmp_path):
     run.write_history([])
     with pytest.raises(DataError, match="has no rows"):
         diagnose(run.root)
+
+
+def test_many_missing_digits_are_named_by_the_few_that_remain(tmp_path):
+    metrics = [quality(s, 400, [0] * 8 + [1, 0]) for s in (250, 500, 1000)]
+    findings = diagnose(make_run(tmp_path, healthy_history(), metrics))
+    assert "9 of the 10 digits (all but 8)" in findings[0].evidence
