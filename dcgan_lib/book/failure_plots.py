@@ -75,7 +75,12 @@ def plot_class_shares_over_training(
     it; the colour is its share of the samples, white at the fair 10 %.
     """
     fig, axes = plt.subplots(
-        1, len(runs), figsize=figsize or (3.6 * len(runs), 2.8), dpi=FIGURE_DPI, squeeze=False
+        1,
+        len(runs),
+        figsize=figsize or (3.8 * len(runs) + 1.0, 3.0),
+        dpi=FIGURE_DPI,
+        squeeze=False,
+        layout="constrained",
     )
     for ax, (label, run) in zip(axes[0], runs.items()):
         rows = [row for row in run.metrics if row["step"] > 0]

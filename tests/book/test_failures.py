@@ -88,8 +88,69 @@ def test_export_failure_writes_the_run_its_gallery_and_its_measurements(tmp_path
     assert [row["step"] for row in measurements["tiny"]["checkerboard"]] == [0, 2, 4]
 
 
-@pytest.mark.parametrize("name", ["baseline"])
-def test_the_shipped_healthy_run_has_no_findings_and_a_gallery(name):
+SCHEDULE = ("steps", "sample_every", "checkpoint_every", "snapshot_every", "log_every")
+
+
+@pytest.mark.parametrize("name", failures.RUNS)
+def test_each_shipped_run_is_the_defaults_with_its_listed_options(name):
+    """The chapter says each run changes only the options it names: its config must agree."""
+    from dcgan_lib.cli import build_parser
+
+    arguments = build_parser().parse_args(["train", *failures.RUN_OPTIONS[name].split()])
+    expected = TrainConfig(
+        **{
+            field: getattr(arguments, option)
+            for field, option in [
+                ("loss", "loss"), ("kernel_size", "kernel_size"), ("upsampling", "upsampling"),
+                ("beta_1", "beta1"), ("precision", "precision"), ("seed", "seed"),
+            ]
+            if getattr(arguments, option) is not None
+        },
+        **(
+            {"g_learning_rate": arguments.lr, "d_learning_rate": arguments.lr}
+            if arguments.lr is not None
+            else {}
+        ),
+        **({"d_learning_rate": arguments.d_lr} if arguments.d_lr is not None else {}),
+    )  # fmt: skip
     run = failures.load_failure_run(name)
-    assert diagnose(run.directory) == []
+    training = {key: value for key, value in run.config.to_dict().items() if key not in SCHEDULE}
+    assert training == {
+        key: value for key, value in expected.to_dict().items() if key not in SCHEDULE
+    }
+    assert run.config.steps == 2000 and run.history and run.metrics
     assert failures.gallery_path(name).is_file()
+
+
+def test_the_healthy_run_has_no_findings_and_the_failures_have_theirs():
+    found = {
+        name: {finding.problem for finding in diagnose(failures.failures_dir() / name)}
+        for name in ("baseline", "minimax-d-lr-0.02", "lr-0.02", "f16-lr-0.9")
+    }
+    assert found["baseline"] == set()
+    assert "the discriminator wins" in found["minimax-d-lr-0.02"]
+    assert "mode collapse" in found["lr-0.02"]
+    assert "training diverged" in found["f16-lr-0.9"]
+
+
+def test_the_measurements_cover_every_run_and_the_gradient_norms_their_run():
+    measurements = failures.load_measurements()
+    assert set(measurements) == set(failures.RUNS)
+    norms = measurements["minimax-d-lr-0.02"]["gradient_norms"]
+    assert norms[-1]["step"] == 2000
+    assert norms[-1]["non_saturating"] > 100 * norms[-1]["minimax"]
+    speed = failures.load_loss_speed()["seconds_per_step"]
+    assert set(speed) == {"non_saturating", "minimax", "least_squares", "hinge"}
+
+
+def test_the_shipped_failures_hold_no_weights_and_stay_small():
+    files = [path for path in failures.failures_dir().rglob("*") if path.is_file()]
+    assert not [path for path in files if path.name.endswith(".h5")]
+    assert sum(path.stat().st_size for path in files) < 6_000_000
+
+
+def test_the_readme_lists_every_shipped_run():
+    readme = (failures.failures_dir() / "README.md").read_text()
+    for name in failures.RUNS:
+        stem = name.removesuffix("-seed1")
+        assert f"`{stem}/`" in readme or f"`{name}/`" in readme or name.endswith("-seed1"), name
