@@ -101,7 +101,16 @@ def plot_galleries(
     galleries: Mapping[str, str | Path], scale: float = 1.0, keep: int | None = None
 ) -> plt.Figure:
     """Saved grids side by side at ``scale`` screen pixels per image pixel, titled."""
-    grids = {title: _read_grid(path, keep) for title, path in galleries.items()}
+    grids = {}
+    for title, path in galleries.items():
+        grid = _read_grid(path, keep)  # a grey PNG reads as RGB(A) floats in [0, 1]
+        grid = grid[..., 0] if grid.ndim == 3 else grid
+        grids[title] = np.round(255 * grid).astype(np.uint8) if grid.dtype.kind == "f" else grid
+    return _show_grids(grids, scale)
+
+
+def _show_grids(grids: Mapping[str, np.ndarray], scale: float) -> plt.Figure:
+    """Grey grids side by side at ``scale`` screen pixels per pixel, each under its title."""
     height, width = next(iter(grids.values())).shape[:2]
     inches = scale / FIGURE_DPI
     fig, axes = plt.subplots(
@@ -112,7 +121,7 @@ def plot_galleries(
         squeeze=False,
     )
     for ax, (title, grid) in zip(axes[0], grids.items()):
-        ax.imshow(grid, cmap="gray", interpolation="nearest")
+        ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(title, fontsize=10)
         ax.set_axis_off()
     fig.tight_layout()
@@ -182,18 +191,4 @@ def plot_stretched(
         high = batch.max(axis=(1, 2), keepdims=True)
         stretched = (batch - low) / np.maximum(high - low, 1e-12)
         grids[title] = tile_images((255 * stretched).astype(np.uint8))
-    height, width = next(iter(grids.values())).shape
-    inches = scale / FIGURE_DPI
-    fig, axes = plt.subplots(
-        1,
-        len(grids),
-        figsize=(len(grids) * (width * inches + 0.3), height * inches + 0.45),
-        dpi=FIGURE_DPI,
-        squeeze=False,
-    )
-    for ax, (title, grid) in zip(axes[0], grids.items()):
-        ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-        ax.set_title(title, fontsize=10)
-        ax.set_axis_off()
-    fig.tight_layout()
-    return fig
+    return _show_grids(grids, scale)

@@ -111,7 +111,11 @@ def load_measurements() -> dict[str, Any]:
     Raises:
         DataError: the file is missing.
     """
-    path = failures_dir() / MEASUREMENTS_FILE
+    return _read_shipped_json(MEASUREMENTS_FILE)
+
+
+def _read_shipped_json(name: str) -> dict[str, Any]:
+    path = failures_dir() / name
     if not path.is_file():
         raise DataError(f"{path} is missing; reinstall dcgan_lib to get the shipped runs back.")
     return json.loads(path.read_text())
@@ -139,10 +143,7 @@ def load_loss_speed() -> dict[str, Any]:
     Raises:
         DataError: the file is missing.
     """
-    path = failures_dir() / LOSS_SPEED_FILE
-    if not path.is_file():
-        raise DataError(f"{path} is missing; reinstall dcgan_lib to get the shipped runs back.")
-    return json.loads(path.read_text())
+    return _read_shipped_json(LOSS_SPEED_FILE)
 
 
 # --- Measurements -------------------------------------------------------------------------------
