@@ -30,6 +30,7 @@ import numpy as np
 
 import dcgan_lib
 from dcgan_lib._runtime import keras, tf
+from dcgan_lib.book import failures
 from dcgan_lib.book.comparison import evaluate_snapshots
 from dcgan_lib.book.failures import FAILURES_NUM_SAMPLES
 from dcgan_lib.classifier import (
@@ -428,8 +429,6 @@ def _export_comparison(args: argparse.Namespace) -> None:
 
 
 def _export_failure(args: argparse.Namespace) -> None:
-    from dcgan_lib.book import failures
-
     run = RunDirectory(args.run_dir)
     steps = [step for step in run.samples() if step % args.sample_every == 0]
     out = export_comparison(run.root, args.out, sample_steps=steps)
