@@ -9,10 +9,12 @@ machine hits all of them alike), and reports medians:
    learn, so that it does the work it was written to do);
 2. the TensorFlow tutorial's loop: a ``tf.function`` step with two gradient
    tapes, batch 256 (``dcgan_lib.book.original.TutorialLoop``);
-3. ``dcgan_lib``'s ``DCGAN.fit`` at its default settings, at batches 32, 128 and 256,
-   and at its default batch in mixed precision (16-bit compute, the speed-up GPUs and
-   TPUs offer; ``TrainConfig.precision``): ``mixed_bfloat16``, and on a GPU also
-   ``mixed_float16``.
+3. ``dcgan_lib``'s ``DCGAN.fit`` at its default settings, the path a reader's
+   ``python -m dcgan_lib train`` takes: ``precision="auto"`` computes in bfloat16 where
+   the hardware has bfloat16 matrix units (a CPU with AMX, a recent GPU), in float32
+   elsewhere (:func:`dcgan_lib.hardware.choose_precision`); then at batches 32, 128 and
+   256, and at the default batch in each precision that ``"auto"`` did not pick
+   (``float32``, ``mixed_bfloat16``, and on a GPU ``mixed_float16``).
 
 A training step costs about 0.452 GFLOP per generator image (forward and
 backward through both networks), which turns images per second into GFLOP/s.
@@ -34,6 +36,7 @@ from machine import cpu_times, environment, steal_share
 from dcgan_lib._runtime import tf
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.data import load_mnist, load_mnist_sample
+from dcgan_lib.hardware import choose_precision
 
 GFLOP_PER_IMAGE = 0.452
 
@@ -47,21 +50,25 @@ def main() -> None:
     args = parser.parse_args()
 
     (images, _), _ = load_mnist(args.data) if args.data else load_mnist_sample()
-    defaults = TrainConfig()
+    defaults, auto = TrainConfig(), choose_precision()
+    print(f"precision='auto' picks {auto.policy}: {auto.reason}")
+    default_name = f"dcgan_lib fit (defaults: batch {defaults.batch_size}, {auto.policy})"
     contenders = {
         "blog loop (batch 32)": BlogContender(images),
         "tutorial loop (batch 256)": TutorialContender(images),
-        f"dcgan_lib fit (default, batch {defaults.batch_size})": LibraryContender(images, defaults),
+        default_name: LibraryContender(images, defaults),
         "dcgan_lib fit (batch 32)": LibraryContender(images, defaults.replace(batch_size=32)),
         "dcgan_lib fit (batch 128)": LibraryContender(images, defaults.replace(batch_size=128)),
         "dcgan_lib fit (batch 256)": LibraryContender(images, defaults.replace(batch_size=256)),
     }
     # A CPU has no fast float16 convolutions (one step takes many seconds): that one only on GPUs.
     gpu = bool(tf.config.list_physical_devices("GPU"))
-    for precision in ("mixed_float16", "mixed_bfloat16") if gpu else ("mixed_bfloat16",):
-        contenders[f"dcgan_lib fit ({precision})"] = LibraryContender(
-            images, defaults.replace(precision=precision)
-        )
+    precisions = ("float32", "mixed_bfloat16", *(("mixed_float16",) if gpu else ()))
+    for precision in precisions:
+        if precision != auto.policy:
+            contenders[f"dcgan_lib fit ({precision})"] = LibraryContender(
+                images, defaults.replace(precision=precision)
+            )
     for contender in contenders.values():  # warm-up: tracing, first allocations
         contender.run(max(2, 512 // contender.batch_size))
 
@@ -91,6 +98,8 @@ def main() -> None:
             "images_per_second": medians,
             "all_rounds": rates,
             "gflop_per_image": GFLOP_PER_IMAGE,
+            "default_row": default_name,
+            "auto_precision": {"policy": auto.policy, "reason": auto.reason},
             "cpu_steal_share_per_round": steal,
             "machine": environment(),
         }

@@ -47,15 +47,20 @@ class SampleGrid(EverySteps):
 
     Fixed noise makes the grids comparable: the same z, drawn by a generator that
     keeps learning (chapter "Training results" shows them as a training film). The
-    digits are drawn by the model's ``sampler``: the averaged generator if kept.
+    digits are drawn by the model's ``sampler``: the averaged generator if kept. A
+    conditional generator is asked for the fixed ``digits``.
     """
 
-    def __init__(self, run: RunDirectory, noise: np.ndarray, every: int) -> None:
+    def __init__(
+        self, run: RunDirectory, noise: np.ndarray, every: int, digits: np.ndarray | None = None
+    ) -> None:
         super().__init__(run, every)
-        self.noise = tf.constant(noise, tf.float32)
+        self.inputs = tf.constant(noise, tf.float32)
+        if digits is not None:
+            self.inputs = [self.inputs, tf.constant(digits, tf.int32)]
 
     def save(self, step: int) -> None:
-        images = self.model.sampler(self.noise, training=False)
+        images = self.model.sampler(self.inputs, training=False)
         save_image_grid(np.asarray(images), self.run.sample_path(step))
 
 

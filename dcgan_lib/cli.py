@@ -65,6 +65,7 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
 _CONFIG_OPTIONS = [
     ("--batch-size", ("batch_size",), {"type": positive_int}, "images per step and replica"),
     ("--variant", ("variant",), {"choices": VARIANTS}, "model variant"),
+    ("--conditional", ("num_classes",), {"action": "store_const", "const": 10}, "ask for digits"),
     ("--kernel-size", ("kernel_size",), {"type": positive_int}, "generator's kernels"),
     ("--upsampling", ("upsampling",), {"choices": UPSAMPLINGS}, "generator's upsampling"),
     ("--loss", ("loss",), {"choices": tuple(LOSSES)}, "GAN loss"),
@@ -75,8 +76,9 @@ _CONFIG_OPTIONS = [
     ("--ema-decay", ("ema_decay",), {"type": unit_float}, "weight average's decay, 0: none"),
     ("--label-smoothing", ("label_smoothing",), {"type": unit_float}, "of the real label"),
     ("--seed", ("seed",), {"type": non_negative_int}, "fixes weights, noise and data order"),
-    ("--precision", ("precision",), {"choices": PRECISIONS}, "16-bit compute for GPUs, TPUs"),
+    ("--precision", ("precision",), {"choices": PRECISIONS}, "auto: 16 bits where fast"),
     ("--sample-every", ("sample_every",), {"type": positive_int}, "steps between sample grids"),
+    ("--samples-per-grid", ("num_samples",), {"type": positive_int}, "digits in each grid"),
     ("--checkpoint-every", ("checkpoint_every",), {"type": positive_int}, "steps between saves"),
     ("--log-every", ("log_every",), {"type": positive_int}, "steps between history rows"),
     ("--snapshot-every", ("snapshot_every",), {"type": non_negative_int}, "0: no snapshots"),
@@ -127,16 +129,17 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
 
 
-def _load_training_images(args: argparse.Namespace):
+def _load_training_data(args: argparse.Namespace):
     from dcgan_lib.data import load_mnist, load_mnist_sample
 
-    (x_train, _), _ = load_mnist_sample() if args.sample_data else load_mnist(args.data)
-    return x_train
+    (x_train, y_train), _ = load_mnist_sample() if args.sample_data else load_mnist(args.data)
+    return x_train, y_train
 
 
 def _run_train(args: argparse.Namespace) -> int:
     from dcgan_lib.data import steps_per_epoch
     from dcgan_lib.distribute import global_batch_size, make_strategy
+    from dcgan_lib.hardware import resolve_precision
     from dcgan_lib.runs import RunDirectory, check_resumable, train
 
     # A multi-worker strategy must exist before TensorFlow does any other work.
@@ -166,17 +169,19 @@ def _run_train(args: argparse.Namespace) -> int:
                 "or choose another --out."
             )
         config = PRESETS[args.preset or "book"].replace(**given)
-    images = _load_training_images(args)
+    images, labels = _load_training_data(args)
     batch_size = global_batch_size(config.batch_size, strategy)
     if args.epochs:
         config = config.replace(steps=args.epochs * steps_per_epoch(len(images), batch_size))
     if args.resume:
         check_resumable(run, config, names)
     replicas = strategy.num_replicas_in_sync
+    precision = resolve_precision(config.precision)
     print(
         f"Training {config.steps} steps of batch {batch_size} on {len(images)} images -> "
         f"{args.out}\nStrategy {args.strategy}: {replicas} replica{'s' if replicas > 1 else ''}, "
-        f"global batch {batch_size} = {config.batch_size} per replica x {replicas}"
+        f"global batch {batch_size} = {config.batch_size} per replica x {replicas}\n"
+        f"Precision {precision.policy}: {precision.reason}"
     )
     try:
         gan = train(
@@ -186,6 +191,7 @@ def _run_train(args: argparse.Namespace) -> int:
             resume=args.resume,
             verbose=2 if args.quiet else 1,
             strategy=strategy,
+            labels=labels if config.num_classes else None,
         )
     except KeyboardInterrupt:
         print(
@@ -202,8 +208,15 @@ def _add_sample_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--weights",
         type=Path,
-        required=True,
-        help="a run directory or a generator .weights.h5 file",
+        help="a run directory or a generator .weights.h5 file (default: the book's "
+        "reference run, or with --digit its conditional run)",
+    )
+    parser.add_argument(
+        "--digit",
+        type=int,
+        choices=range(10),
+        metavar="0-9",
+        help="a conditional generator draws only this digit",
     )
     parser.add_argument("--out", type=Path, default=Path("samples.png"), help="PNG to write")
     parser.add_argument("--num", type=positive_int, default=25, help="digits in the grid")
@@ -211,13 +224,23 @@ def _add_sample_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_sample(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from dcgan_lib.grids import save_image_grid
     from dcgan_lib.latent import generate, latent_dim_of, sample_noise
+    from dcgan_lib.models import num_classes_of
+    from dcgan_lib.pretrained import load_pretrained_generator
     from dcgan_lib.runs import load_generator
 
-    generator = load_generator(args.weights)
+    if args.weights is None:
+        generator = load_pretrained_generator(conditional=args.digit is not None)
+    else:
+        generator = load_generator(args.weights)
     noise = sample_noise(args.num, latent_dim_of(generator), args.seed)
-    save_image_grid(generate(generator, noise), args.out)
+    digits = args.digit
+    if digits is None and num_classes_of(generator):  # every digit in turn
+        digits = np.arange(args.num) % num_classes_of(generator)
+    save_image_grid(generate(generator, noise, digits=digits), args.out)
     print(f"Wrote {args.num} samples to {args.out}")
     return 0
 

@@ -31,8 +31,8 @@ from dcgan_lib.errors import ConfigError
 from dcgan_lib.losses import LOSSES
 from dcgan_lib.models import UPSAMPLINGS, VARIANTS
 
-PRECISIONS: tuple[str, ...] = ("float32", "mixed_float16", "mixed_bfloat16")
-"""The Keras dtype policies a run can train in (``TrainConfig.precision``)."""
+PRECISIONS: tuple[str, ...] = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+"""``"auto"`` and the Keras dtype policies a run can train in (``TrainConfig.precision``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +47,9 @@ class TrainConfig:
             (:func:`dcgan_lib.distribute.global_batch_size`).
         latent_dim: size of the noise vector z.
         variant: model variant, ``"book"`` or ``"paper"`` (see :mod:`dcgan_lib.models`).
+        num_classes: 0 for the book's DCGAN; 10 for a conditional DCGAN that is
+            told which digit to draw (chapter "Ask for a digit"), trained on
+            images and their labels.
         kernel_size: the generator's upsampling kernels are ``kernel_size`` squared.
         upsampling: how the generator doubles the image size: ``"transpose"``
             (strided transposed convolutions) or ``"resize"`` (nearest-neighbour
@@ -72,17 +75,20 @@ class TrainConfig:
         jit_compile: compile the train step with XLA.
         precision: the Keras dtype policy of both networks. ``"float32"``
             computes in full precision. The mixed policies keep float32 weights
-            but compute in 16 bits, which GPUs and TPUs do several times faster:
-            ``"mixed_float16"`` for GPUs with float16 tensor cores (Colab's T4,
-            V100), with the losses scaled so that small gradients do not vanish;
-            ``"mixed_bfloat16"`` for recent GPUs (A100, H100) and TPUs. On a CPU
-            both are slower than float32.
+            but compute in 16 bits, which hardware with 16-bit matrix units does
+            several times faster: ``"mixed_float16"`` for GPUs with float16
+            tensor cores (Colab's T4, V100), with the losses scaled so that small
+            gradients do not vanish; ``"mixed_bfloat16"`` for recent GPUs (A100,
+            H100), TPUs and CPUs with AMX matrix units. Elsewhere both are slower
+            than float32. ``"auto"`` picks the fastest of them for the machine
+            (:func:`dcgan_lib.hardware.choose_precision`), and the run records which.
     """
 
     steps: int = 2000
     batch_size: int = 64
     latent_dim: int = 100
     variant: str = "book"
+    num_classes: int = 0
     kernel_size: int = 5
     upsampling: str = "transpose"
     loss: str = "non_saturating"
@@ -100,7 +106,7 @@ class TrainConfig:
     log_every: int = 50
     steps_per_execution: int = 1
     jit_compile: bool = False
-    precision: str = "float32"
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         positive = (
@@ -142,6 +148,9 @@ class TrainConfig:
             raise ConfigError("label_smoothing has no meaning for the hinge loss: set it to 0.")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}.")
+        classes = self.num_classes
+        if isinstance(classes, bool) or not isinstance(classes, int) or classes < 0 or classes == 1:
+            raise ConfigError(f"num_classes must be 0 or at least 2, got {self.num_classes!r}.")
         if not isinstance(self.snapshot_every, int) or self.snapshot_every < 0:
             raise ConfigError(f"snapshot_every must be 0 or more, got {self.snapshot_every!r}.")
         for name in ("sample_every", "checkpoint_every", "log_every", "snapshot_every"):
@@ -184,16 +193,22 @@ class TrainConfig:
         return cls(**values)
 
 
+# The others train in float32, as they were written.
 PRESETS: dict[str, TrainConfig] = {
     # The book's reference configuration (the defaults above).
     "book": TrainConfig(),
     # The original blog post: Adam(2e-4) with Keras' default beta_1 = 0.9, batches of 32.
-    "blog": TrainConfig(batch_size=32, beta_1=0.9, ema_decay=0.0),
+    "blog": TrainConfig(batch_size=32, beta_1=0.9, ema_decay=0.0, precision="float32"),
     # The TensorFlow DCGAN tutorial: Adam(1e-4), default beta_1 = 0.9, batches of 256.
     "tutorial": TrainConfig(
-        batch_size=256, g_learning_rate=1e-4, d_learning_rate=1e-4, beta_1=0.9, ema_decay=0.0
+        batch_size=256,
+        g_learning_rate=1e-4,
+        d_learning_rate=1e-4,
+        beta_1=0.9,
+        ema_decay=0.0,
+        precision="float32",
     ),
     # The DCGAN paper: its optimizer settings, batches of 128 and its architecture choices.
-    "paper": TrainConfig(variant="paper", batch_size=128, ema_decay=0.0),
+    "paper": TrainConfig(variant="paper", batch_size=128, ema_decay=0.0, precision="float32"),
 }
 """Named configurations compared in chapter "Evaluation"; ``--preset`` on the command line."""

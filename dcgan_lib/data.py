@@ -190,6 +190,7 @@ def make_dataset(
     seed: int = 0,
     start_step: int = 0,
     num_steps: int | None = None,
+    labels: np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Build the training pipeline: shuffled, scaled batches of shape (B, 28, 28, 1).
 
@@ -205,9 +206,12 @@ def make_dataset(
         seed: fixes the shuffling order.
         start_step: index of the first batch to produce.
         num_steps: how many batches to produce; ``None`` repeats forever.
+        labels: each image's digit, shape (N,); the batches are then
+            ``(images, digits)`` pairs, for a conditional DCGAN.
 
     Raises:
-        DataError: the images have the wrong shape or type, or fewer than one batch.
+        DataError: the images have the wrong shape or type, or fewer than one batch,
+            or the labels do not fit the images.
     """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
@@ -221,6 +225,13 @@ def make_dataset(
         raise DataError(
             f"batch size {batch_size} must be between 1 and the number of images ({len(images)})."
         )
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
+            raise DataError(
+                f"labels must be {len(images)} integers, one per image, but got "
+                f"{labels.dtype} of shape {labels.shape}."
+            )
     if start_step < 0 or (num_steps is not None and num_steps < 0):
         raise DataError("start_step and num_steps must not be negative.")
 
@@ -228,6 +239,7 @@ def make_dataset(
     pixels = tf.constant(images[..., np.newaxis])
     last_index = tf.constant(len(images) - 1, tf.int64)
     offsets = tf.range(batch_size, dtype=tf.int64)
+    digits = None if labels is None else tf.constant(labels, tf.int32)
 
     def batch_at(step: tf.Tensor) -> tf.Tensor:
         epoch, position = step // batches_per_epoch, step % batches_per_epoch
@@ -238,7 +250,8 @@ def make_dataset(
             seed=tf.stack([tf.constant(seed, tf.int64), epoch]),
             max_index=last_index,
         )
-        return to_model_range(tf.gather(pixels, order))
+        batch = to_model_range(tf.gather(pixels, order))
+        return batch if digits is None else (batch, tf.gather(digits, order))
 
     stop = np.iinfo(np.int64).max if num_steps is None else start_step + num_steps
     steps = tf.data.Dataset.range(start_step, stop)

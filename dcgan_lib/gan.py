@@ -17,8 +17,9 @@ from typing import Any
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import ConfigError
+from dcgan_lib.hardware import resolve_precision
 from dcgan_lib.losses import LOSSES
-from dcgan_lib.models import build_discriminator, build_generator
+from dcgan_lib.models import build_discriminator, build_generator, num_classes_of
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake")
 
@@ -30,9 +31,16 @@ class DCGAN(keras.Model):
     running mean over the Keras epoch: ``d_loss``, ``g_loss``, and the mean
     probabilities ``d_real`` = D(x) on real images and ``d_fake`` = D(G(z)).
 
+    A conditional pair (built with ``num_classes``, chapter "Ask for a digit") trains
+    the same way on a dataset of ``(images, digits)`` batches: the fakes of a batch
+    are asked for the real images' digits, and the discriminator judges each image
+    together with its digit.
+
     Args:
-        generator: maps noise of shape (B, latent_dim) to images (B, 28, 28, 1).
-        discriminator: maps images to one logit each, shape (B, 1).
+        generator: maps noise of shape (B, latent_dim) to images (B, 28, 28, 1);
+            if conditional, ``[noise, digits]`` with integer digits of shape (B,).
+        discriminator: maps images to one logit each, shape (B, 1); if
+            conditional, ``[images, digits]``.
         latent_dim: size of the noise vector z.
         seed: seeds the noise drawn during training.
         ema_decay: decay of the moving average of the generator's weights, in
@@ -101,12 +109,23 @@ class DCGAN(keras.Model):
         return int(self.step_counter.numpy())
 
     @property
+    def conditional(self) -> bool:
+        """Whether the networks are told which digit to draw or judge."""
+        return bool(num_classes_of(self.generator))
+
+    @property
     def sampler(self) -> keras.Model:
         """The generator that draws samples: the averaged one if kept, else the trained one."""
         return self.generator if self.averaged_generator is None else self.averaged_generator
 
-    def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.generator(z, training=training)
+    def call(self, inputs: tf.Tensor | list[tf.Tensor], training: bool = False) -> tf.Tensor:
+        return self.generator(inputs, training=training)
+
+    def _draw(self, noise: tf.Tensor, digits: tf.Tensor | None) -> tf.Tensor:
+        return self.generator(noise if digits is None else [noise, digits], training=True)
+
+    def _judge(self, images: tf.Tensor, digits: tf.Tensor | None) -> tf.Tensor:
+        return self.discriminator(images if digits is None else [images, digits], training=True)
 
     def sample_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
         """Draw z ~ N(0, I) of shape (batch_size, latent_dim) from the training seed.
@@ -125,7 +144,10 @@ class DCGAN(keras.Model):
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
 
     def discriminator_step(
-        self, real_images: tf.Tensor, fake_images: tf.Tensor | None = None
+        self,
+        real_images: tf.Tensor,
+        fake_images: tf.Tensor | None = None,
+        digits: tf.Tensor | None = None,
     ) -> dict[str, tf.Tensor]:
         """One update of the discriminator; the generator's weights are not touched.
 
@@ -133,12 +155,13 @@ class DCGAN(keras.Model):
             real_images: a batch of real images in [-1, 1].
             fake_images: generated images to score; by default G draws a batch
                 from fresh noise.
+            digits: for a conditional pair, the digit of each image (real and fake).
         """
         if fake_images is None:
-            fake_images = self.generator(self.sample_noise(tf.shape(real_images)[0]), training=True)
+            fake_images = self._draw(self.sample_noise(tf.shape(real_images)[0]), digits)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
+            real_logits = self._judge(real_images, digits)
+            fake_logits = self._judge(fake_images, digits)
             loss = self.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
             # scale_loss returns the loss unchanged unless the optimizer scales losses
             # for float16 (build_optimizers); it must be taken under the tape.
@@ -151,31 +174,35 @@ class DCGAN(keras.Model):
             "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
         }
 
-    def generator_step(self, noise: tf.Tensor) -> dict[str, tf.Tensor]:
+    def generator_step(
+        self, noise: tf.Tensor, digits: tf.Tensor | None = None
+    ) -> dict[str, tf.Tensor]:
         """One update of the generator on ``noise``; the discriminator's weights are not touched."""
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
+            fake_logits = self._judge(self._draw(noise, digits), digits)
             loss = self.generator_loss(fake_logits)
             share = self.g_optimizer.scale_loss(replica_share(loss))
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(share, weights), weights))
         return {"g_loss": loss}
 
-    def train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
+    def train_step(self, data: tf.Tensor | tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         """A discriminator step then a generator step, sharing one generator forward pass.
 
         The discriminator's update leaves G(z) unchanged. Computing it once, under
         the generator's tape, and scoring it again with the updated discriminator
         gives exactly ``discriminator_step(real, G(z))`` followed by
         ``generator_step(z)``, without running the generator (the larger network)
-        twice. Under a distribution strategy ``real_images`` is this replica's slice.
+        twice. ``data`` is a batch of real images or, for a conditional pair, of
+        ``(images, digits)``; under a distribution strategy, this replica's slice.
         """
+        real_images, digits = data if self.conditional else (data, None)
         noise = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as g_tape:
-            fake_images = self.generator(noise, training=True)
+            fake_images = self._draw(noise, digits)
             with g_tape.stop_recording():
-                values = self.discriminator_step(real_images, fake_images)
-            fake_logits = self.discriminator(fake_images, training=True)
+                values = self.discriminator_step(real_images, fake_images, digits)
+            fake_logits = self._judge(fake_images, digits)
             values["g_loss"] = self.generator_loss(fake_logits)
             g_share = self.g_optimizer.scale_loss(replica_share(values["g_loss"]))
         g_weights = self.generator.trainable_weights
@@ -303,18 +330,23 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
     """
     strategy = strategy or tf.distribute.get_strategy()
     check_jit_compile(config, strategy)
+    precision = resolve_precision(config.precision)
     with strategy.scope():
         keras.utils.set_random_seed(config.seed)
         generator = build_generator(
             config.latent_dim,
             config.variant,
             seed=config.seed,
-            dtype=config.precision,
+            dtype=precision.policy,
             kernel_size=config.kernel_size,
             upsampling=config.upsampling,
+            num_classes=config.num_classes,
         )
         discriminator = build_discriminator(
-            config.variant, seed=config.seed, dtype=config.precision
+            config.variant,
+            seed=config.seed,
+            dtype=precision.policy,
+            num_classes=config.num_classes,
         )
         gan = DCGAN(
             generator,
@@ -329,7 +361,7 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
             config.d_learning_rate,
             config.beta_1,
             config.beta_2,
-            loss_scaling=config.precision == "mixed_float16",
+            loss_scaling=precision.policy == "mixed_float16",
         )
         gan.compile(
             g_optimizer=g_optimizer,
@@ -338,6 +370,7 @@ def build_gan(config: TrainConfig, strategy: tf.distribute.Strategy | None = Non
             jit_compile=config.jit_compile,
             steps_per_execution=config.steps_per_execution,
         )
+        gan.precision = precision
         # Optimizer slots are created lazily; building them now lets a checkpoint
         # restore into them before the first step.
         g_optimizer.build(generator.trainable_variables)

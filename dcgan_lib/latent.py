@@ -21,6 +21,8 @@ import numpy as np
 
 from dcgan_lib._runtime import keras
 from dcgan_lib.data import to_pixels
+from dcgan_lib.errors import DataError
+from dcgan_lib.models import num_classes_of
 
 Method = Literal["lerp", "slerp"]
 METHODS: tuple[Method, ...] = ("lerp", "slerp")
@@ -33,7 +35,7 @@ _PARALLEL_ANGLE = 1e-4
 
 def latent_dim_of(generator: keras.Model) -> int:
     """The size of the noise vector the generator takes."""
-    return int(generator.input_shape[-1])
+    return int(generator.inputs[0].shape[-1])
 
 
 def sample_noise(count: int, latent_dim: int, seed: int) -> np.ndarray:
@@ -54,6 +56,7 @@ def generate(
     z: np.ndarray,
     batch_size: int = GENERATE_BATCH,
     *,
+    digits: int | np.ndarray | None = None,
     pixels: bool = True,
 ) -> np.ndarray:
     """The generator's digits for noise vectors ``z``, in batches to bound memory.
@@ -62,16 +65,60 @@ def generate(
         generator: a generator such as :func:`dcgan_lib.load_pretrained_generator`.
         z: noise of shape (N, latent_dim), or one vector of shape (latent_dim,).
         batch_size: vectors per call to the generator.
+        digits: for a conditional generator (and only for one), the digit to draw
+            for each vector, shape (N,), or one digit for all of them.
         pixels: return uint8 pixels (N, 28, 28); ``False`` returns the
             generator's float32 output in [-1, 1], shape (N, 28, 28, 1).
+
+    Raises:
+        DataError: ``digits`` missing for a conditional generator, given to
+            another, of the wrong shape, or not a digit the generator knows.
     """
     z = np.atleast_2d(np.asarray(z, dtype=np.float32))
+    digits = checked_digits(generator, digits, len(z))
     batches = [
-        np.asarray(generator(z[start : start + batch_size], training=False))
+        np.asarray(
+            generator(
+                z[start : start + batch_size]
+                if digits is None
+                else [z[start : start + batch_size], digits[start : start + batch_size]],
+                training=False,
+            )
+        )
         for start in range(0, len(z), batch_size)
     ]
     images = np.concatenate(batches)
     return to_pixels(images) if pixels else images
+
+
+def checked_digits(
+    generator: keras.Model, digits: int | np.ndarray | None, count: int
+) -> np.ndarray | None:
+    """``digits`` as ``count`` int32 labels for a conditional ``generator`` (see :func:`generate`).
+
+    Raises:
+        DataError: the digits do not fit the generator or the count.
+    """
+    classes = num_classes_of(generator)
+    if not classes:
+        if digits is not None:
+            raise DataError("this generator cannot be asked for a digit: it is not conditional.")
+        return None
+    if digits is None:
+        raise DataError(
+            f"this generator is conditional: pass the digits to draw (0..{classes - 1})."
+        )
+    labels = np.asarray(digits)
+    if labels.ndim == 0:
+        labels = np.full(count, labels)
+    if labels.shape != (count,) or labels.dtype.kind not in "iu":
+        raise DataError(
+            f"digits must be one integer or {count} integers, one per noise vector; "
+            f"got {labels.dtype} of shape {labels.shape}."
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise DataError(f"digits must lie in 0..{classes - 1}, got {sorted(set(labels.tolist()))}.")
+    return labels.astype(np.int32)
 
 
 def _fractions(t: float | np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from dcgan_lib.classifier import MnistClassifier, load_classifier, weights_sha25
 from dcgan_lib.data import MnistSplits, load_mnist, load_mnist_sample
 from dcgan_lib.errors import ConfigError, DataError
 from dcgan_lib.latent import generate, latent_dim_of, sample_noise
+from dcgan_lib.models import num_classes_of
 from dcgan_lib.settings import short_run
 from dcgan_lib.tables import text_table
 
@@ -381,11 +382,15 @@ def real_subset(images: np.ndarray, num_samples: int, seed: int, stream: int) ->
 def generate_images(generator: keras.Model, num_samples: int, seed: int = 0) -> np.ndarray:
     """Draw ``num_samples`` images from ``generator`` with noise fixed by ``seed``.
 
+    A conditional generator is asked for every digit equally often (0, 1, 2... in turn).
+
     Returns:
         float32 images in [-1, 1], shape (num_samples, 28, 28, 1).
     """
     noise = sample_noise(num_samples, latent_dim_of(generator), seed)
-    return generate(generator, noise, pixels=False)
+    classes = num_classes_of(generator)
+    digits = np.arange(num_samples) % classes if classes else None
+    return generate(generator, noise, digits=digits, pixels=False)
 
 
 def real_test_digits(

@@ -59,6 +59,7 @@ def build_generator(
     dtype: str | None = None,
     kernel_size: int = 5,
     upsampling: str = "transpose",
+    num_classes: int = 0,
 ) -> keras.Model:
     """Build the generator G: a noise vector z of size ``latent_dim`` to a 28x28 image.
 
@@ -80,6 +81,10 @@ def build_generator(
             ``"resize"``: each doubling becomes a nearest-neighbour resize and a
             convolution, which covers every output pixel with the same number of
             kernel taps and so cannot make checkerboard patterns (Odena et al., 2016).
+        num_classes: 0 for the book's generator; else a conditional generator
+            (chapter "Ask for a digit"), called as ``generator([z, digits])`` with
+            integer ``digits`` of shape (B,): the one-hot code of the digit is
+            appended to z before the first layer.
     """
     _check_variant(variant)
     if upsampling not in UPSAMPLINGS:
@@ -125,11 +130,27 @@ def build_generator(
         *upsample(64, 2, "block2"),
         *convolve(1, 2, "output", activation="tanh", name="to_image", **output),
     ]
-    return keras.Sequential(layers, name=f"generator_{variant}")
+    if not num_classes:
+        return keras.Sequential(layers, name=f"generator_{variant}")
+    z, digits = layers[0], keras.Input(shape=(), dtype="int32", name="digit")
+    code = keras.layers.CategoryEncoding(num_classes, "one_hot", name="digit_code")(digits)
+    x = keras.layers.Concatenate(name="z_and_digit", **hidden)([z, code])
+    for layer in layers[1:]:
+        x = layer(x)
+    return keras.Model([z, digits], x, name=f"conditional_generator_{variant}")
+
+
+def num_classes_of(generator: keras.Model) -> int:
+    """The digits a conditional generator can be asked for; 0 for an unconditional one."""
+    names = {layer.name for layer in generator.layers}
+    return generator.get_layer("digit_code").num_tokens if "digit_code" in names else 0
 
 
 def build_discriminator(
-    variant: Variant = "book", seed: int | None = None, dtype: str | None = None
+    variant: Variant = "book",
+    seed: int | None = None,
+    dtype: str | None = None,
+    num_classes: int = 0,
 ) -> keras.Model:
     """Build the discriminator D: a 28x28x1 image in [-1, 1] to one real-vs-fake **logit**.
 
@@ -143,6 +164,10 @@ def build_discriminator(
         variant: ``"book"`` or ``"paper"``.
         seed: seeds the ``"paper"`` initialiser and the dropout masks' layers.
         dtype: Keras dtype policy, as for :func:`build_generator`.
+        num_classes: 0 for the book's discriminator; else a conditional one,
+            called as ``discriminator([images, digits])``, with a projection
+            (Miyato and Koyama, 2018): the logit gains the dot product of the
+            image's features with a learned vector for its digit.
     """
     _check_variant(variant)
     init = _kernel_initializer(variant, seed)
@@ -180,4 +205,15 @@ def build_discriminator(
         keras.layers.Flatten(name="flatten", **hidden),
         keras.layers.Dense(1, kernel_initializer=init, name="logit", **output),
     ]
-    return keras.Sequential(layers, name=f"discriminator_{variant}")
+    if not num_classes:
+        return keras.Sequential(layers, name=f"discriminator_{variant}")
+    image, digits = layers[0], keras.Input(shape=(), dtype="int32", name="digit")
+    features = image
+    for layer in layers[1:-1]:
+        features = layer(features)
+    digit_vector = keras.layers.Embedding(
+        num_classes, features.shape[-1], name="digit_embedding", **output
+    )(digits)
+    projection = keras.layers.Dot(axes=1, name="projection", **output)([digit_vector, features])
+    logit = keras.layers.Add(name="projected_logit", **output)([layers[-1](features), projection])
+    return keras.Model([image, digits], logit, name=f"conditional_discriminator_{variant}")

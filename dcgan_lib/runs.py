@@ -9,7 +9,8 @@ A run directory holds::
     snapshots/               generator weights every snapshot_every steps
     generator.weights.h5     the final generator (the averaged one, if kept)
     metrics.jsonl            quality measured at each snapshot
-    record.json              how a published run was made
+    record.json              the precision each session computed in, and why;
+                             for a published run also how it was made
 
 :class:`RunDirectory` is the one place that knows these names: everything that
 writes or reads a run goes through it. :func:`train` writes one (the command
@@ -45,6 +46,7 @@ from dcgan_lib.data import make_dataset, steps_per_epoch
 from dcgan_lib.distribute import global_batch_size
 from dcgan_lib.errors import ConfigError, DataError
 from dcgan_lib.gan import DCGAN, build_gan, check_jit_compile
+from dcgan_lib.hardware import PrecisionChoice
 from dcgan_lib.latent import sample_noise
 from dcgan_lib.models import build_generator
 
@@ -130,13 +132,24 @@ class RunDirectory:
         _write_json_lines(self.metrics_path, rows)
 
     def record(self) -> dict[str, Any]:
-        """How a published run was made (``record.json``)."""
+        """The run's ``record.json``: its precisions and, if published, how it was made."""
         return json.loads(_existing(self.record_path).read_text())
 
     def write_record(self, record: dict[str, Any]) -> None:
         """Write ``record.json``."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.record_path.write_text(json.dumps(record, indent=2) + "\n")
+
+    def record_precision(self, step: int, choice: PrecisionChoice) -> None:
+        """Add to ``record.json`` that training from ``step`` on computes as ``choice`` says.
+
+        A run resumed on another machine may compute in another precision (with
+        ``precision="auto"``), so each training session adds its own entry.
+        """
+        record = self.record() if self.record_path.is_file() else {}
+        entry = {"from_step": step, "policy": choice.policy, "reason": choice.reason}
+        sessions = [row for row in record.get("precision", []) if row["from_step"] < step]
+        self.write_record({**record, "precision": [*sessions, entry]})
 
     def samples(self) -> dict[int, Path]:
         """The run's sample grids by step, in step order."""
@@ -216,6 +229,7 @@ def _generator_with_weights(weights: Path, config: TrainConfig) -> keras.Model:
         config.variant,
         kernel_size=config.kernel_size,
         upsampling=config.upsampling,
+        num_classes=config.num_classes,
     )
     try:
         generator.load_weights(weights)
@@ -230,6 +244,36 @@ def _generator_with_weights(weights: Path, config: TrainConfig) -> keras.Model:
 def fixed_noise(config: TrainConfig) -> np.ndarray:
     """The noise batch behind every sample grid of a run (same seed, same digits' z)."""
     return sample_noise(config.num_samples, config.latent_dim, config.seed)
+
+
+def fixed_digits(config: TrainConfig) -> np.ndarray | None:
+    """The digits a conditional run's sample grids ask for: 0, 1, 2... in turn; else ``None``.
+
+    With 100 samples the grid's ten columns are the ten digits.
+    """
+    if not config.num_classes:
+        return None
+    return np.arange(config.num_samples, dtype=np.int32) % config.num_classes
+
+
+def check_labels(config: TrainConfig, labels: np.ndarray | None) -> None:
+    """Refuse labels a run cannot use: missing for a conditional run, given to another.
+
+    Raises:
+        ConfigError: labels missing or unwanted.
+        DataError: labels outside ``0 .. num_classes - 1``.
+    """
+    if not config.num_classes:
+        if labels is not None:
+            raise ConfigError("labels are only used by a conditional run (num_classes > 0).")
+        return
+    if labels is None:
+        raise ConfigError("a conditional run (num_classes > 0) trains on labels: pass labels.")
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= config.num_classes):
+        raise DataError(
+            f"labels must lie in 0..{config.num_classes - 1}, got {labels.min()}..{labels.max()}."
+        )
 
 
 def _random_states(gan: DCGAN) -> dict[str, tf.Variable]:
@@ -271,12 +315,15 @@ def train(
     verbose: int | str = "auto",
     extra_callbacks: list[keras.callbacks.Callback] | None = None,
     strategy: tf.distribute.Strategy | None = None,
+    labels: np.ndarray | None = None,
 ) -> DCGAN:
     """Train a DCGAN on ``images`` for ``config.steps`` steps, writing a run directory.
 
     Args:
         config: every hyperparameter of the run.
         images: uint8 training images, shape (N, 28, 28).
+        labels: each image's digit, shape (N,): needed by a conditional run
+            (``config.num_classes``), and refused by any other.
         run_dir: output directory (see the module docstring for its layout).
         resume: continue from the latest checkpoint in ``run_dir`` up to
             ``config.steps``. ``config`` may change the settings of
@@ -299,6 +346,7 @@ def train(
     """
     run = RunDirectory(run_dir)
     strategy = strategy or tf.distribute.get_strategy()
+    check_labels(config, labels)
     if resume:
         check_resumable(run, config)
     check_jit_compile(config, strategy)
@@ -319,6 +367,7 @@ def train(
     manager = make_checkpoint(gan, run.checkpoints_dir)
     if resume:
         manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    run.record_precision(gan.step, gan.precision)
 
     def last_checkpoint_hint() -> str:
         if manager.latest_checkpoint is None:
@@ -328,13 +377,13 @@ def train(
     callbacks = [
         StopOnNonFinite(last_checkpoint_hint, run),
         HistoryLogger(run, config.log_every),
-        SampleGrid(run, fixed_noise(config), config.sample_every),
+        SampleGrid(run, fixed_noise(config), config.sample_every, fixed_digits(config)),
         CheckpointEvery(lambda step: manager.save(checkpoint_number=step), config.checkpoint_every),
     ]
     if config.snapshot_every:
         callbacks.append(GeneratorSnapshots(run, config.snapshot_every))
     callbacks += extra_callbacks or []
-    _fit_in_epochs(gan, config, images, batch_size, callbacks, verbose)
+    _fit_in_epochs(gan, config, images, labels, batch_size, callbacks, verbose)
     gan.sampler.save_weights(run.generator_path)
     return gan
 
@@ -372,6 +421,7 @@ def _fit_in_epochs(
     gan: DCGAN,
     config: TrainConfig,
     images: np.ndarray,
+    labels: np.ndarray | None,
     batch_size: int,
     callbacks: list[keras.callbacks.Callback],
     verbose: int | str,
@@ -389,7 +439,12 @@ def _fit_in_epochs(
         epoch = step // per_epoch
         end = min((epoch + 1) * per_epoch, config.steps)
         dataset = make_dataset(
-            images, batch_size, seed=config.seed, start_step=step, num_steps=end - step
+            images,
+            batch_size,
+            seed=config.seed,
+            start_step=step,
+            num_steps=end - step,
+            labels=labels,
         )
         gan.fit(
             dataset,

@@ -2,7 +2,8 @@
 
 Sliders move a noise vector z and the generator redraws its digit at once. The
 digit is an ``ipywidgets.Image`` fed with PNG bytes, so the explorer runs the
-same in JupyterLab, the classic Notebook and Colab; it needs a Python kernel.
+same in JupyterLab, the classic Notebook and Colab; it needs a Python kernel. For a
+conditional generator (chapter "Ask for a digit") a row of buttons picks the digit.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import numpy as np
 
 from dcgan_lib._runtime import keras
 from dcgan_lib.grids import png_bytes
+from dcgan_lib.models import num_classes_of
 from dcgan_lib.latent import (
     METHODS,
+    checked_digits,
     generate,
     latent_dim_of,
     lerp,
@@ -44,6 +47,8 @@ class Explorer:
         direction_names: a slider label per direction.
         max_amount: the direction sliders reach from ``-max_amount`` to ``max_amount``.
         scale: screen pixels per image pixel.
+        digit: for a conditional generator (and only for one), the digit drawn
+            first; 0 by default.
 
     Attributes:
         widget: the container to display.
@@ -51,6 +56,7 @@ class Explorer:
         seed: the seed picker; ``new_sample``: the button that moves to the next seed.
         method: the ``slerp``/``lerp`` toggle; ``t``: the interpolation slider.
         direction_sliders: one slider per direction.
+        digit: for a conditional generator, the digit picker (``None`` otherwise).
         renders: how many times the digit has been drawn (one generator call each).
     """
 
@@ -62,9 +68,22 @@ class Explorer:
         direction_names: Sequence[str] | None = None,
         max_amount: float = 3.0,
         scale: int = 8,
+        digit: int | None = None,
     ) -> None:
         self.generator = generator
         self.latent_dim = latent_dim_of(generator)
+        classes = num_classes_of(generator)
+        if classes and digit is None:
+            digit = 0
+        checked_digits(generator, digit, 1)  # refuses a digit the generator cannot draw
+        self.digit = None
+        if classes:
+            self.digit = widgets.ToggleButtons(
+                options=list(range(classes)),
+                value=digit,
+                description="digit",
+                style={"button_width": "2.2em"},
+            )
         if directions is None:
             directions = random_directions(self.latent_dim, _DEFAULT_DIRECTIONS, seed=0)
         self.directions = np.asarray(directions, dtype=np.float32).reshape(-1, self.latent_dim)
@@ -91,13 +110,15 @@ class Explorer:
         ]
         self.image = widgets.Image(format="png")
 
-        for control in (self.seed, self.method, self.t, *self.direction_sliders):
+        chosen = [self.digit] if self.digit is not None else []
+        for control in (self.seed, self.method, self.t, *self.direction_sliders, *chosen):
             control.observe(self._on_change, names="value")
         self.new_sample.on_click(self._on_new_sample)
 
         controls = widgets.VBox(
             [
                 widgets.HBox([self.seed, self.new_sample]),
+                *chosen,
                 self.method,
                 widgets.HTML("<b>between two samples</b>"),
                 self.t,
@@ -121,7 +142,9 @@ class Explorer:
 
     def render(self) -> None:
         """Draw the digit for the current controls into :attr:`image`."""
-        self.image.value = png_bytes(generate(self.generator, self.current_z()), scale=self.scale)
+        digit = None if self.digit is None else self.digit.value
+        digits = generate(self.generator, self.current_z(), digits=digit)
+        self.image.value = png_bytes(digits, scale=self.scale)
         self.renders += 1
 
     def _on_change(self, change: dict) -> None:

@@ -277,9 +277,11 @@ def export_run(
         if step % sample_every == 0:
             shutil.copy2(grid, out.sample_path(step))
     last = history[-1] if history else {"step": 0, "seconds": 0.0}
+    precision = run.record().get("precision", []) if run.record_path.is_file() else []
     out.write_record(
         {
             "command": command,
+            "precision": precision,
             "steps": last["step"],
             "images_seen": last["step"] * run.config().batch_size,
             "training_seconds": last["seconds"],

@@ -29,6 +29,7 @@ from dcgan_lib.runs import RunDirectory, train
 
 # Snapshots at 0, 2 and 4; grids only at 0 and 4, so step 2 has a snapshot but no grid.
 TINY = TrainConfig(
+    precision="float32",
     steps=4,
     batch_size=16,
     sample_every=4,

@@ -19,7 +19,7 @@ from dcgan_lib.runs import RunDirectory, train
 
 TINY = TrainConfig(
     steps=4, batch_size=16, sample_every=2, checkpoint_every=4, snapshot_every=2, log_every=2,
-    num_samples=4,
+    num_samples=4, precision="float32",
 )  # fmt: skip
 
 

@@ -55,6 +55,7 @@ else:
     raise SystemExit(f"unknown mode {MODE!r}")
 
 CONFIG = TrainConfig(
+    precision="float32",  # compared with float32 computations
     steps=4,
     batch_size=8,
     sample_every=2,

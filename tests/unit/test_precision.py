@@ -1,4 +1,7 @@
-"""Mixed-precision training (TrainConfig.precision): 16-bit compute, float32 weights and outputs."""
+"""Mixed-precision training (TrainConfig.precision): 16-bit compute, float32 weights and outputs,
+and the choice of ``"auto"``."""
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -8,7 +11,8 @@ from dcgan_lib import data
 from dcgan_lib._runtime import keras
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.gan import DCGAN, build_gan, build_optimizers
-from dcgan_lib.runs import load_generator, train
+from dcgan_lib.hardware import PrecisionChoice, choose_precision, resolve_precision
+from dcgan_lib.runs import RunDirectory, load_generator, train
 
 TINY = TrainConfig(
     steps=8, batch_size=16, sample_every=4, checkpoint_every=4, log_every=2, num_samples=4
@@ -99,3 +103,61 @@ def test_an_update_skipped_for_overflow_still_counts_as_a_step(images):
     gan.fit(data.make_dataset(images, 4, num_steps=1), steps_per_epoch=1, verbose=0, shuffle=False)
     assert int(gan.d_optimizer.iterations) == int(gan.g_optimizer.iterations) == 0
     assert gan.step == 1
+
+
+AMX_CPU = {"avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"}
+
+
+@pytest.mark.parametrize(
+    ("accelerators", "flags", "expected"),
+    [
+        ([], AMX_CPU, "mixed_bfloat16"),
+        ([], {"avx2", "avx512f", "avx512_bf16"}, "float32"),  # bfloat16 without matrix units
+        ([], {"avx2", "fma"}, "float32"),
+        ([], set(), "float32"),  # no /proc/cpuinfo: macOS, Windows
+        ([("TPU", None)], set(), "mixed_bfloat16"),
+        ([("GPU", (9, 0))], set(), "mixed_bfloat16"),
+        ([("GPU", (8, 0))], set(), "mixed_bfloat16"),
+        ([("GPU", (7, 5))], AMX_CPU, "mixed_float16"),  # the GPU trains, not the CPU
+        ([("GPU", (6, 1))], AMX_CPU, "float32"),
+        ([("GPU", (8, 6)), ("GPU", (7, 0))], set(), "mixed_float16"),  # the slowest decides
+        ([("GPU", None)], set(), "float32"),  # capability unknown
+    ],
+)
+def test_auto_precision_picks_16_bits_only_where_the_hardware_computes_them_fast(
+    accelerators, flags, expected
+):
+    choice = choose_precision(accelerators, flags)
+    assert choice.policy == expected
+    assert choice.reason
+
+
+def test_auto_precision_needs_onednn_to_reach_amx(monkeypatch):
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    choice = choose_precision([], AMX_CPU)
+    assert choice.policy == "float32" and "TF_ENABLE_ONEDNN_OPTS" in choice.reason
+
+
+def test_auto_is_the_default_and_builds_the_policy_this_machine_gets():
+    assert TrainConfig().precision == "auto"
+    gan = build_gan(TINY)
+    expected = choose_precision()
+    assert gan.precision == expected
+    assert gan.generator.get_layer("block1_deconv").compute_dtype == (
+        expected.policy.removeprefix("mixed_")
+    )
+    assert resolve_precision("float32") == PrecisionChoice("float32", "set in the configuration")
+
+
+def test_each_training_session_records_its_precision(tmp_path, images):
+    run_dir = tmp_path / "run"
+    train(TINY.replace(steps=4), images, run_dir, verbose=0)
+    train(TINY.replace(precision="float32"), images, tmp_path / "other", verbose=0)
+    first = RunDirectory(run_dir).record()["precision"]
+    assert first == [{"from_step": 0, **dataclasses.asdict(choose_precision())}]
+    train(TINY, images, run_dir, resume=True, verbose=0)
+    sessions = RunDirectory(run_dir).record()["precision"]
+    assert [row["from_step"] for row in sessions] == [0, 4]
+    assert RunDirectory(tmp_path / "other").record()["precision"] == [
+        {"from_step": 0, "policy": "float32", "reason": "set in the configuration"}
+    ]

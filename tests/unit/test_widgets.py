@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from dcgan_lib._runtime import keras
+from dcgan_lib.errors import DataError
 from dcgan_lib.grids import png_bytes
 from dcgan_lib.latent import lerp, random_directions, sample_noise, slerp
 from dcgan_lib.models import build_generator
@@ -102,3 +103,32 @@ def test_latent_explorer_returns_a_displayable_container_of_core_widgets(generat
 def test_direction_names_must_match_the_directions(generator):
     with pytest.raises(ValueError, match="names"):
         Explorer(generator, directions=random_directions(100, 2, seed=0), direction_names=["x"])
+
+
+@pytest.fixture(scope="module")
+def conditional_generator():
+    keras.utils.set_random_seed(4)
+    return build_generator(num_classes=10)
+
+
+def test_the_digit_picker_redraws_the_same_z_as_the_chosen_digit(conditional_generator):
+    explorer = Explorer(conditional_generator, seed=2, digit=3)
+    z = sample_noise(2, 100, seed=2)[0]
+
+    def expected(digit: int) -> bytes:
+        images = conditional_generator([z[None], np.array([digit])], training=False)
+        return png_bytes(np.asarray(images), scale=explorer.scale)
+
+    assert explorer.digit.options == tuple(range(10))
+    assert explorer.image.value == expected(3)
+    explorer.digit.value = 8
+    assert explorer.image.value == expected(8)
+    assert explorer.renders == 2
+
+
+def test_a_digit_is_refused_where_the_generator_cannot_draw_one(generator, conditional_generator):
+    assert Explorer(generator).digit is None
+    with pytest.raises(DataError, match="not conditional"):
+        Explorer(generator, digit=3)
+    with pytest.raises(DataError, match=r"0\.\.9"):
+        Explorer(conditional_generator, digit=10)

@@ -31,7 +31,13 @@ from dcgan_lib.runs import (  # noqa: E402
 )
 
 CONFIG = TrainConfig(
-    steps=4, batch_size=8, sample_every=4, checkpoint_every=2, log_every=2, num_samples=4
+    steps=4,
+    batch_size=8,
+    sample_every=4,
+    checkpoint_every=2,
+    log_every=2,
+    num_samples=4,
+    precision="float32",  # compared with float32 computations to 1e-5
 )
 
 
