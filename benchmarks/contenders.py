@@ -102,11 +102,17 @@ class _StopAfter(keras.callbacks.Callback):
 
 
 class LibraryContender(Contender):
-    """``dcgan_lib``'s ``DCGAN.fit`` with a :class:`~dcgan_lib.config.TrainConfig`."""
+    """``dcgan_lib``'s ``DCGAN.fit`` with a :class:`~dcgan_lib.config.TrainConfig`.
 
-    def __init__(self, images: np.ndarray, config: TrainConfig) -> None:
+    A conditional configuration (``num_classes``) trains on ``labels`` beside the images.
+    """
+
+    def __init__(
+        self, images: np.ndarray, config: TrainConfig, labels: np.ndarray | None = None
+    ) -> None:
         super().__init__()
         self.config = config
+        self.labels = labels
         self.batch_size = config.batch_size
         self.gan = build_gan(config)
         self.generator = self.gan.sampler  # what the run would save and sample from
@@ -120,6 +126,7 @@ class LibraryContender(Contender):
             seed=self.config.seed,
             start_step=self.gan.step,
             num_steps=steps,
+            labels=self.labels,
         )
 
     def _steps(self, steps: int) -> None:

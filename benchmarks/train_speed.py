@@ -14,7 +14,8 @@ machine hits all of them alike), and reports medians:
    the hardware has bfloat16 matrix units (a CPU with AMX, a recent GPU), in float32
    elsewhere (:func:`dcgan_lib.hardware.choose_precision`); then at batches 32, 128 and
    256, and at the default batch in each precision that ``"auto"`` did not pick
-   (``float32``, ``mixed_bfloat16``, and on a GPU ``mixed_float16``).
+   (``float32``, ``mixed_bfloat16``, and on a GPU ``mixed_float16``); and the conditional
+   DCGAN of chapter "Ask for a digit" at the defaults (``num_classes=10``).
 
 A training step costs about 0.452 GFLOP per generator image (forward and
 backward through both networks), which turns images per second into GFLOP/s.
@@ -49,7 +50,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
-    (images, _), _ = load_mnist(args.data) if args.data else load_mnist_sample()
+    (images, labels), _ = load_mnist(args.data) if args.data else load_mnist_sample()
     defaults, auto = TrainConfig(), choose_precision()
     print(f"precision='auto' picks {auto.policy}: {auto.reason}")
     default_name = f"dcgan_lib fit (defaults: batch {defaults.batch_size}, {auto.policy})"
@@ -60,6 +61,9 @@ def main() -> None:
         "dcgan_lib fit (batch 32)": LibraryContender(images, defaults.replace(batch_size=32)),
         "dcgan_lib fit (batch 128)": LibraryContender(images, defaults.replace(batch_size=128)),
         "dcgan_lib fit (batch 256)": LibraryContender(images, defaults.replace(batch_size=256)),
+        "dcgan_lib fit (conditional)": LibraryContender(
+            images, defaults.replace(num_classes=10), labels
+        ),
     }
     # A CPU has no fast float16 convolutions (one step takes many seconds): that one only on GPUs.
     gpu = bool(tf.config.list_physical_devices("GPU"))

@@ -15,7 +15,6 @@ import numpy as np
 
 from dcgan_lib._runtime import keras
 from dcgan_lib.grids import png_bytes
-from dcgan_lib.models import num_classes_of
 from dcgan_lib.latent import (
     METHODS,
     checked_digits,
@@ -26,6 +25,7 @@ from dcgan_lib.latent import (
     sample_noise,
     slerp,
 )
+from dcgan_lib.models import num_classes_of
 
 MAX_SEED = 2**31 - 1
 _DEFAULT_DIRECTIONS = 3

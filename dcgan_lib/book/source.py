@@ -21,6 +21,23 @@ def source_of(function: Callable[..., Any]) -> str:
     return textwrap.dedent(inspect.getsource(function))
 
 
-def show_source(function: Callable[..., Any]) -> Markdown:
-    """The source of ``function`` as a highlighted Python block, for a notebook cell."""
-    return Markdown(f"```python\n{source_of(function)}```")
+def source_from(function: Callable[..., Any], first_line: str) -> str:
+    """The source of ``function`` from its first line that contains ``first_line`` to its end.
+
+    Raises:
+        ValueError: no line contains ``first_line`` (the code shown has changed).
+    """
+    lines = source_of(function).splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if first_line in line:
+            return textwrap.dedent("".join(lines[number:]))
+    raise ValueError(f"{function.__qualname__} has no line containing {first_line!r}.")
+
+
+def show_source(function: Callable[..., Any], first_line: str | None = None) -> Markdown:
+    """The source of ``function`` as a highlighted Python block, for a notebook cell.
+
+    With ``first_line``, only the end of the function from the line that contains it.
+    """
+    code = source_of(function) if first_line is None else source_from(function, first_line)
+    return Markdown(f"```python\n{code}```")
