@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import statistics
+import sys
 import time
+from pathlib import Path
 
 from contenders import BlogContender, LibraryContender, TutorialContender
 from machine import cpu_times, environment, steal_share
@@ -99,6 +102,7 @@ def main() -> None:
         )
     if args.json:
         report = {
+            "command": "python benchmarks/train_speed.py " + " ".join(_quoted_args()),
             "images_per_second": medians,
             "all_rounds": rates,
             "gflop_per_image": GFLOP_PER_IMAGE,
@@ -109,6 +113,15 @@ def main() -> None:
         }
         with open(args.json, "w") as file:
             json.dump(report, file, indent=2)
+
+
+def _quoted_args() -> list[str]:
+    """The command line, with files named without their directories (a local detail)."""
+    args = sys.argv[1:]
+    for index, arg in enumerate(args[:-1]):
+        if arg in ("--data", "--json"):
+            args[index + 1] = Path(args[index + 1]).name
+    return [shlex.quote(arg) for arg in args]
 
 
 if __name__ == "__main__":

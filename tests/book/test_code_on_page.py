@@ -22,6 +22,7 @@ SHOWN = {
         "DCGAN.generator_step",
         "DCGAN.train_step",
     },
+    "conditional": {"build_generator", "build_discriminator", "DCGAN.train_step"},
 }
 
 
