@@ -145,7 +145,7 @@ def code_path(
 
 
 def _show(axis: plt.Axes, pixels: np.ndarray) -> None:
-    axis.imshow(pixels, cmap="gray", vmin=0, vmax=255)
+    axis.imshow(pixels, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     axis.set_xticks([])
     axis.set_yticks([])
 
