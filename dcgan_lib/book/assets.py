@@ -43,6 +43,7 @@ from dcgan_lib.classifier import (
 from dcgan_lib.data import IMAGE_SHAPE, load_mnist, load_mnist_sample, to_model_range
 from dcgan_lib.errors import ConfigError, DataError, DCGANError
 from dcgan_lib.grids import save_image_grid
+from dcgan_lib.hardware import cpu_flags
 from dcgan_lib.metrics import (
     DEFAULT_K,
     DEFAULT_NUM_SAMPLES,
@@ -64,13 +65,12 @@ _CPU_UNITS = {
 
 def environment_record() -> dict[str, Any]:
     """The versions and the machine behind a computed asset or measurement, for its record."""
-    cpu, flags = platform.processor() or platform.machine(), set()
+    cpu, flags = platform.processor() or platform.machine(), cpu_flags()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
+                break
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
