@@ -1,11 +1,14 @@
 """Every training hyperparameter, in one object (section "The training configuration").
 
-The defaults are the book's reference configuration: the DCGAN paper's
-optimizer (Radford et al., 2015), Adam with learning rate 2e-4 and
-beta_1 = 0.5, on batches of 64, with a moving average of the generator's
-weights. Why these rather than the original blog's batch 32 with Keras'
-default beta_1 = 0.9, or the paper's batch 128 (``benchmarks/README.md`` has
-the measurements):
+The defaults are the book's reference configuration: Adam with learning rate
+4e-4 and beta_1 = 0.5, on batches of 64, with a moving average of the
+generator's weights. Why these rather than the DCGAN paper's 2e-4 on batches
+of 128 (Radford et al., 2015), or the original blog's batch 32 with Keras'
+default beta_1 = 0.9 (``benchmarks/README.md`` has the measurements):
+
+* A learning rate of 4e-4 for both networks reached a lower Fréchet distance
+  after ten minutes of training than the paper's 2e-4 with each of three
+  seeds, at no cost in stability.
 
 * beta_1 = 0.5 shortens Adam's memory of past gradients. In a two-player game
   the gradient's direction keeps changing as the opponent moves, and long
@@ -92,8 +95,8 @@ class TrainConfig:
     kernel_size: int = 5
     upsampling: str = "transpose"
     loss: str = "non_saturating"
-    g_learning_rate: float = 2e-4
-    d_learning_rate: float = 2e-4
+    g_learning_rate: float = 4e-4
+    d_learning_rate: float = 4e-4
     beta_1: float = 0.5
     beta_2: float = 0.999
     label_smoothing: float = 0.0
@@ -198,7 +201,14 @@ PRESETS: dict[str, TrainConfig] = {
     # The book's reference configuration (the defaults above).
     "book": TrainConfig(),
     # The original blog post: Adam(2e-4) with Keras' default beta_1 = 0.9, batches of 32.
-    "blog": TrainConfig(batch_size=32, beta_1=0.9, ema_decay=0.0, precision="float32"),
+    "blog": TrainConfig(
+        batch_size=32,
+        g_learning_rate=2e-4,
+        d_learning_rate=2e-4,
+        beta_1=0.9,
+        ema_decay=0.0,
+        precision="float32",
+    ),
     # The TensorFlow DCGAN tutorial: Adam(1e-4), default beta_1 = 0.9, batches of 256.
     "tutorial": TrainConfig(
         batch_size=256,
@@ -209,6 +219,13 @@ PRESETS: dict[str, TrainConfig] = {
         precision="float32",
     ),
     # The DCGAN paper: its optimizer settings, batches of 128 and its architecture choices.
-    "paper": TrainConfig(variant="paper", batch_size=128, ema_decay=0.0, precision="float32"),
+    "paper": TrainConfig(
+        variant="paper",
+        batch_size=128,
+        g_learning_rate=2e-4,
+        d_learning_rate=2e-4,
+        ema_decay=0.0,
+        precision="float32",
+    ),
 }
 """Named configurations compared in chapter "Evaluation"; ``--preset`` on the command line."""

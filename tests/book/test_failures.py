@@ -92,31 +92,24 @@ SCHEDULE = ("steps", "sample_every", "checkpoint_every", "snapshot_every", "log_
 
 
 @pytest.mark.parametrize("name", failures.RUNS)
-def test_each_shipped_run_is_the_defaults_with_its_listed_options(name):
+def test_each_shipped_run_is_the_baseline_with_its_listed_options(name):
     """The chapter says each run changes only the options it names: its config must agree."""
     from dcgan_lib.cli import build_parser
 
-    arguments = build_parser().parse_args(["train", *failures.RUN_OPTIONS[name].split()])
-    # A run that names no precision trained in float32: what precision="auto" picks on the
-    # CPU without matrix units that trained these runs.
-    float32 = {"precision": "float32"} if arguments.precision is None else {}
-    expected = TrainConfig(
-        **float32,
-        **{
-            field: getattr(arguments, option)
-            for field, option in [
-                ("loss", "loss"), ("kernel_size", "kernel_size"), ("upsampling", "upsampling"),
-                ("beta_1", "beta1"), ("precision", "precision"), ("seed", "seed"),
-            ]
-            if getattr(arguments, option) is not None
-        },
-        **(
-            {"g_learning_rate": arguments.lr, "d_learning_rate": arguments.lr}
-            if arguments.lr is not None
-            else {}
-        ),
-        **({"d_learning_rate": arguments.d_lr} if arguments.d_lr is not None else {}),
-    )  # fmt: skip
+    options = [*failures.BASELINE_OPTIONS.split(), *failures.RUN_OPTIONS[name].split()]
+    arguments = build_parser().parse_args(["train", *options])
+    changes = {
+        field: getattr(arguments, option)
+        for field, option in [
+            ("loss", "loss"), ("kernel_size", "kernel_size"), ("upsampling", "upsampling"),
+            ("beta_1", "beta1"), ("precision", "precision"), ("seed", "seed"),
+        ]
+        if getattr(arguments, option) is not None
+    }  # fmt: skip
+    changes["g_learning_rate"] = changes["d_learning_rate"] = arguments.lr
+    if arguments.d_lr is not None:
+        changes["d_learning_rate"] = arguments.d_lr
+    expected = TrainConfig(**changes)
     run = failures.load_failure_run(name)
     training = {key: value for key, value in run.config.to_dict().items() if key not in SCHEDULE}
     assert training == {

@@ -159,7 +159,7 @@ def test_resuming_applies_and_records_a_new_length_and_output_schedule(images, t
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"g_learning_rate": 1e-3}, "g_learning_rate 0.001 (the run has 0.0002)"),
+        ({"g_learning_rate": 1e-3}, "g_learning_rate 0.001 (the run has 0.0004)"),
         ({"batch_size": 32}, "batch_size 32 (the run has 16)"),
     ],
 )
