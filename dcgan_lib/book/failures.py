@@ -124,22 +124,6 @@ def _read_shipped_json(name: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def glue(name: str, value: Any) -> Any:
-    """Hand a computed value to the page's prose (myst-nb's ``glue``) and return it.
-
-    The built book quotes it in the text; in Colab or a plain Jupyter kernel,
-    where myst-nb is not installed, the value is only returned.
-    """
-    if isinstance(value, np.generic):  # NumPy scalars print as "np.float64(...)" in NumPy 2
-        value = value.item()
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
-        return value
-    myst_glue(name, value, display=False)
-    return value
-
-
 def load_loss_speed() -> dict[str, Any]:
     """The seconds per training step of each loss, from ``benchmarks/loss_speed.py``.
 

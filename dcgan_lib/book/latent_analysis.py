@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 
 from dcgan_lib._runtime import keras
+from dcgan_lib.classifier import MnistClassifier
 from dcgan_lib.latent import generate, latent_dim_of, sample_noise
 
 # Pixels above this level (of 255) count as ink when measuring strokes.
@@ -105,6 +106,33 @@ def style_along_walks(
         widths.append(stroke_width(digits).reshape(len(starts), -1).mean(axis=0))
         slants.append(slant(digits).reshape(len(starts), -1).mean(axis=0))
     return np.array(widths), np.array(slants)
+
+
+def clearest_noise(
+    generator: keras.Model,
+    classifier: MnistClassifier,
+    digit: int,
+    num_candidates: int = 1000,
+    seed: int = 0,
+) -> np.ndarray:
+    """The prior sample, of ``num_candidates``, whose drawing is most clearly ``digit``.
+
+    Clearest by the classifier: the highest probability of ``digit``. A path or an
+    explorer that starts and ends on such vectors starts and ends on well-formed
+    digits, so what changes along it is the path's doing.
+
+    Returns:
+        float32 vector of shape (latent_dim,).
+
+    Raises:
+        ValueError: none of the candidates is read as ``digit``.
+    """
+    candidates = sample_noise(num_candidates, latent_dim_of(generator), seed=seed)
+    probabilities = classifier.predict(generate(generator, candidates))
+    read_as_digit = probabilities.argmax(axis=1) == digit
+    if not read_as_digit.any():
+        raise ValueError(f"none of {num_candidates} samples is read as a {digit}.")
+    return candidates[int(np.argmax(np.where(read_as_digit, probabilities[:, digit], -1.0)))]
 
 
 def stroke_width(images: np.ndarray) -> np.ndarray:

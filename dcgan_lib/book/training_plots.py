@@ -64,8 +64,11 @@ def plot_sample_grids(
     run: RunDirectory | str | Path,
     steps: Sequence[int] | None = None,
     figsize: tuple[float, float] | None = None,
+    *,
+    first_digits: int | None = None,
+    columns: int | None = None,
 ) -> plt.Figure:
-    """Show a run's sample grids side by side, each titled with its step.
+    """Show a run's sample grids, each titled with its step, in rows of ``columns``.
 
     Every grid is drawn from the same fixed noise, so the figure shows the same
     digits' z turning into digits as the generator learns.
@@ -73,16 +76,37 @@ def plot_sample_grids(
     Args:
         run: the run directory.
         steps: which grids to show; by default all of them.
-        figsize: size of the figure in inches; by default 1.5 inches per grid.
+        figsize: size of the figure in inches; by default 2.4 inches per grid.
+        first_digits: show only the top left ``first_digits`` x ``first_digits``
+            digits of each grid, larger (``None``: the whole grid).
+        columns: grids per row; by default all in one row.
     """
     run = run if isinstance(run, RunDirectory) else RunDirectory(run)
     steps = list(steps) if steps is not None else list(run.samples())
     if not steps:
         raise ValueError(f"no sample grids in {run.samples_dir}.")
-    fig, axes = plt.subplots(1, len(steps), figsize=figsize or (1.5 * len(steps), 1.7))
-    for ax, step in zip(axes if len(steps) > 1 else [axes], steps):
-        ax.imshow(imread(run.sample_path(step)), cmap="gray")
-        ax.set_title(f"step {step}", fontsize=9)
+    columns = min(columns or len(steps), len(steps))
+    rows = math.ceil(len(steps) / columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=figsize or (2.4 * columns, 2.6 * rows), squeeze=False
+    )
+    digits_per_row = math.ceil(math.sqrt(run.config().num_samples))
+    for ax, step in zip(axes.flat, steps):
+        grid = imread(run.sample_path(step))
+        if first_digits:
+            grid = _top_left_digits(grid, digits_per_row, first_digits)
+        ax.imshow(grid, cmap="gray", interpolation="nearest")
+        ax.set_title(f"step {step:,}", fontsize=10)
+    for ax in axes.flat:
         ax.set_axis_off()
     fig.tight_layout()
     return fig
+
+
+def _top_left_digits(grid, digits_per_row: int, count: int):
+    """The top left ``count`` x ``count`` digits of a grid saved by ``save_image_grid``."""
+    # A row of the grid is digits_per_row digits of 28 pixels with 2 pixels of padding
+    # around each, all enlarged by the same integer scale.
+    scale = grid.shape[1] // (digits_per_row * 30 + 2)
+    size = (count * 30 + 2) * scale
+    return grid[:size, :size]

@@ -33,6 +33,10 @@ CHROMIUM_ARGS = [
 LOCAL_HOST = "127.0.0.1"
 NOTEBOOK_ENTRIES = [entry for entry in toc_entries() if (REPO_ROOT / f"{entry}.ipynb").is_file()]
 EXPLORER_PAGE = "book/latent_space"
+# A page of plots with axes, labels and legends, and how many of its figures to check.
+FIGURE_PAGE = "book/evaluation"
+FIGURES_CHECKED = 8
+MIN_FIGURE_CONTRAST = 150
 PAGE_TIMEOUT_MS = 30_000
 
 # Console errors that come from the book's toolchain, not from the book, each matched exactly.
@@ -224,6 +228,38 @@ def test_the_static_latent_explorer_shows_another_frame_when_its_slider_moves(of
     assert after[2] != before[2], "the readout did not change"
     assert after[3] != before[3], "the displayed digit did not change"
     assert not offline_page.console_errors, offline_page.console_errors
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_the_figures_of_a_page_are_legible_in_both_colour_modes(offline_page, mode):
+    """Each figure keeps its own opaque background: its dark strokes and its light
+    background stay far apart in brightness whichever colour mode the reader picks."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    offline_page.open(FIGURE_PAGE)
+    offline_page.page.evaluate(
+        "mode => { document.documentElement.dataset.theme = mode;"
+        " document.documentElement.dataset.mode = mode; }",
+        mode,
+    )
+    page_background = offline_page.page.evaluate(
+        "() => getComputedStyle(document.body).backgroundColor"
+    )
+    assert ("255, 255, 255" in page_background) == (mode == "light"), page_background
+    figures = offline_page.page.locator(".cell_output img")
+    count = min(figures.count(), FIGURES_CHECKED)
+    assert count >= 3, f"{FIGURE_PAGE} shows {figures.count()} figures"
+    for index in range(count):
+        shot = Image.open(io.BytesIO(figures.nth(index).screenshot())).convert("L")
+        brightness = np.asarray(shot, dtype=float)
+        dark, light = np.percentile(brightness, [1, 99])
+        assert light - dark >= MIN_FIGURE_CONTRAST, (
+            f"{FIGURE_PAGE}, figure {index + 1} in {mode} mode: brightness from {dark:.0f} "
+            f"to {light:.0f} of 255"
+        )
 
 
 class _LinkCollector(HTMLParser):

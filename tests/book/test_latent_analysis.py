@@ -7,6 +7,7 @@ import pytest
 
 from dcgan_lib._runtime import keras
 from dcgan_lib.book.latent_analysis import (
+    clearest_noise,
     principal_directions,
     select_exemplars,
     slant,
@@ -98,3 +99,23 @@ def test_vector_arithmetic_of_three_exemplar_means():
     plus, minus, plus_too = (sample_noise(3, 100, seed=s) for s in (1, 2, 3))
     expected = plus.mean(0) - minus.mean(0) + plus_too.mean(0)
     np.testing.assert_allclose(vector_arithmetic(plus, minus, plus_too), expected, rtol=1e-5)
+
+
+class _ReadsBrightness:
+    """A stand-in classifier: the brighter a drawing, the more surely it is a 7."""
+
+    def predict(self, images):
+        brightness = np.asarray(images, dtype=np.float64).mean(axis=(1, 2))
+        sevens = (brightness - brightness.min()) / (np.ptp(brightness) + 1e-9)
+        probabilities = np.zeros((len(images), 10))
+        probabilities[:, 7], probabilities[:, 1] = 0.5 + sevens / 2, 0.5 - sevens / 2
+        return probabilities
+
+
+def test_the_clearest_noise_draws_the_surest_digit_among_its_candidates(generator):
+    z = clearest_noise(generator, _ReadsBrightness(), digit=7, num_candidates=50, seed=1)
+    candidates = sample_noise(50, 100, seed=1)
+    brightness = generate(generator, candidates).astype(float).mean(axis=(1, 2))
+    assert np.array_equal(z, candidates[np.argmax(brightness)])
+    with pytest.raises(ValueError, match="read as a 3"):
+        clearest_noise(generator, _ReadsBrightness(), digit=3, num_candidates=50, seed=1)
