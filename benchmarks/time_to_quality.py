@@ -17,13 +17,10 @@ The loops:
 
     python benchmarks/time_to_quality.py --data mnist.npz --json time_to_quality.json
 
-``--keep-from`` copies the loops that are not run now from an earlier report of the same
-machine, each with the date and command that measured it: after a change to the library's
-defaults only its own loop needs training again. Every row records the share of CPU time
-the virtual machine's host took away during its interval (``cpu_steal_share``): on a
-shared host the same loop runs slower, and the rows say how much. For a loop that draws
-with an averaged generator (``TrainConfig.ema_decay``), the rows also hold the Fréchet
-distance of the trained generator itself (``trained_generator_frechet_distance``).
+All loops take their turns in one process, so a slow spell of the machine slows each of
+them alike. For a loop that draws with an averaged generator (``TrainConfig.ema_decay``),
+the rows also hold the Fréchet distance of the trained generator itself
+(``trained_generator_frechet_distance``).
 """
 
 from __future__ import annotations
@@ -36,7 +33,7 @@ import time
 from pathlib import Path
 
 from contenders import BlogContender, Contender, LibraryContender, TutorialContender
-from machine import cpu_times, environment, steal_share
+from machine import environment
 
 from dcgan_lib.book.time_to_quality import FD_FACTOR, MIN_CLASS_SHARE, QualityTarget
 from dcgan_lib.config import TrainConfig
@@ -92,20 +89,6 @@ def parse_loops(text: str) -> list[str]:
     return names
 
 
-def kept_contenders(path: str, running: list[str]) -> dict[str, dict]:
-    """The loops of an earlier report that are not run now, each with its date and command."""
-    earlier = json.loads(Path(path).read_text())
-    kept = {}
-    for name, contender in earlier["contenders"].items():
-        if name not in running:
-            kept[name] = {
-                **contender,
-                "measured": contender.get("measured")
-                or {"date": earlier.get("date"), "command": earlier["command"]},
-            }
-    return kept
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="MNIST mnist.npz")
@@ -125,14 +108,7 @@ def main() -> None:
         help="NAME=FIELD=VALUE,...: DCGAN.fit with these TrainConfig fields changed",
     )
     parser.add_argument("--json", required=True, help="write the report here (after every round)")
-    parser.add_argument(
-        "--keep-from",
-        metavar="REPORT",
-        help="copy the loops not run now from this earlier report of the same machine",
-    )
     args = parser.parse_args()
-    if args.keep_from and not Path(args.keep_from).is_file():
-        parser.error(f"--keep-from: no report at {args.keep_from}")
 
     (images, _), _ = load_mnist(args.data)
     real_digits = real_test_digits(NUM_SAMPLES, data=args.data)
@@ -166,27 +142,21 @@ def main() -> None:
                 "description": DESCRIPTIONS.get(name, f"dcgan_lib's DCGAN.fit, {name}"),
                 "batch_size": contender.batch_size,
                 "config": getattr(contender, "config", None) and contender.config.to_dict(),
-                "measured": {"date": today, "command": command},
                 "rows": [],
             }
             for name, contender in contenders.items()
         },
     }
-    if args.keep_from:
-        report["contenders"].update(kept_contenders(args.keep_from, list(contenders)))
     seconds = dict.fromkeys(contenders, 0.0)
     active = list(contenders)
     while active:
         for name in list(active):
             contender = contenders[name]
-            before = cpu_times()
             seconds[name] += contender.train_for(args.interval)
-            stolen = steal_share(before, cpu_times())
             result = evaluate_generator(contender.generator, NUM_SAMPLES, real_images=real_digits)
             row = {
                 "seconds": round(seconds[name], 1),
                 "images_seen": contender.images_seen,
-                "cpu_steal_share": stolen,
                 **result.to_dict(),
             }
             trained = getattr(contender, "trained_generator", contender.generator)

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from contenders import BlogContender, LibraryContender, TutorialContender
-from machine import cpu_times, environment, steal_share
+from machine import environment
 
 from dcgan_lib._runtime import tf
 from dcgan_lib.config import TrainConfig
@@ -80,16 +80,13 @@ def main() -> None:
         contender.run(max(2, 512 // contender.batch_size))
 
     rates: dict[str, list[float]] = {name: [] for name in contenders}
-    steal: list[float | None] = []
     for round_number in range(1, args.rounds + 1):
-        before = cpu_times()
         for name, contender in contenders.items():
             steps = max(1, args.images // contender.batch_size)
             started = time.perf_counter()
             contender.run(steps)
             rates[name].append(steps * contender.batch_size / (time.perf_counter() - started))
-        steal.append(steal_share(before, cpu_times()))
-        print(f"round {round_number}/{args.rounds} done, CPU steal {steal[-1]}", flush=True)
+        print(f"round {round_number}/{args.rounds} done", flush=True)
 
     medians = {name: statistics.median(values) for name, values in rates.items()}
     blog = medians["blog loop (batch 32)"]
@@ -108,7 +105,6 @@ def main() -> None:
             "gflop_per_image": GFLOP_PER_IMAGE,
             "default_row": default_name,
             "auto_precision": {"policy": auto.policy, "reason": auto.reason},
-            "cpu_steal_share_per_round": steal,
             "machine": environment(),
         }
         with open(args.json, "w") as file:

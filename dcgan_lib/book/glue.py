@@ -25,3 +25,13 @@ def glue(name: str, value: Any) -> Any:
         return value
     myst_glue(name, value, display=False)
     return value
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(value: float) -> str:
+    """``value`` as prose writes it: 4e-4 as "4 × 10⁻⁴", 2.5e-3 as "2.5 × 10⁻³"."""
+    mantissa, exponent = f"{value:.3e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"

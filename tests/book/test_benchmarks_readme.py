@@ -53,4 +53,4 @@ def test_the_race_table_reports_each_run_after_ten_minutes(tmp_path):
     # Ten minutes of training is the tenth turn: 200 / 10 = 20.0; the short run ends earlier.
     assert "| defaults-seed0 | 0 | 17 | 20.0 |" in text
     assert "| lr-seed0 | 0 | 17 | 40.0 |" in text
-    assert "the defaults with g_learning_rate 0.0004" in text
+    assert "`lr` (Adam 0.0004 with beta_1 0.5, batch 64" in text

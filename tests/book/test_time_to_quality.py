@@ -188,31 +188,6 @@ def test_race_options_are_parsed_and_checked(race_script) -> None:
         race_script.parse_loops("blog,keras")
 
 
-def test_steal_share_is_the_hosts_part_of_the_cpu_time(contenders_module) -> None:
-    import machine
-
-    before = [100, 0, 10, 50, 0, 0, 0, 40, 0, 0]
-    after = [160, 0, 20, 70, 0, 0, 0, 50, 0, 0]  # 60 user, 10 system, 20 idle, 10 stolen
-    assert machine.steal_share(before, after) == 0.1
-    assert machine.steal_share(None, after) is None
-    assert machine.steal_share(before, before) is None
-    assert machine.cpu_times() is None or len(machine.cpu_times()) >= 8
-
-
-def test_kept_loops_carry_their_own_date_and_command(race_script, tmp_path: Path) -> None:
-    earlier = {
-        "date": "2026-11-30",
-        "command": "python benchmarks/time_to_quality.py --loops blog,dcgan_lib",
-        "contenders": {"blog": {"rows": [1]}, "dcgan_lib": {"rows": [2]}},
-    }
-    path = tmp_path / "earlier.json"
-    path.write_text(json.dumps(earlier))
-    kept = race_script.kept_contenders(str(path), ["dcgan_lib"])
-    assert list(kept) == ["blog"]
-    assert kept["blog"]["rows"] == [1]
-    assert kept["blog"]["measured"] == {"date": earlier["date"], "command": earlier["command"]}
-
-
 def test_benchmark_loops_train_for_a_time_and_count_images(contenders_module) -> None:
     from dcgan_lib.config import TrainConfig
 
