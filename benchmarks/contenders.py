@@ -7,7 +7,8 @@ Each contender trains the book's architecture with one loop and exposes:
 * ``train_for(seconds)``: train whole steps until ``seconds`` of wall-clock time have
   passed, and return the seconds actually spent (time-to-quality benchmark);
 * ``images_seen``: generator images trained on so far;
-* ``generator``: the generator, to evaluate.
+* ``generator``: the generator, to evaluate;
+* ``precision``: the Keras dtype policy it computes in.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Contender:
 
     batch_size: int
     generator: keras.Model
+    precision = "float32"  # the original loops, as they were written
 
     def __init__(self) -> None:
         self.steps_done = 0
@@ -115,6 +117,7 @@ class LibraryContender(Contender):
         self.labels = labels
         self.batch_size = config.batch_size
         self.gan = build_gan(config)
+        self.precision = self.gan.precision.policy
         self.generator = self.gan.sampler  # what the run would save and sample from
         self.trained_generator = self.gan.generator  # the same model without an average
         self.images = images

@@ -141,6 +141,7 @@ def main() -> None:
             name: {
                 "description": DESCRIPTIONS.get(name, f"dcgan_lib's DCGAN.fit, {name}"),
                 "batch_size": contender.batch_size,
+                "precision": contender.precision,
                 "config": getattr(contender, "config", None) and contender.config.to_dict(),
                 "rows": [],
             }

@@ -291,14 +291,13 @@ def format_comparison_table(
         runs: runs by name, as :func:`load_comparison` returns them.
         reference: the metrics of real digits (:func:`shipped_reference`).
     """
-    header = ("run", "batch", "beta_1", "lr", "avg", "steps", "images", "seconds")
+    header = ("run", "batch", "beta_1", "lr", "avg", "steps", "images")
     lines = [(*header, *_METRIC_HEADER)]
     for name, run in runs.items():
         row, c = run.final, run.config
-        seconds = "-" if row["seconds"] is None else f"{row['seconds']:,.0f}"
         average = f"{c.ema_decay:g}" if c.ema_decay else "-"
         settings = (str(c.batch_size), f"{c.beta_1:g}", f"{c.g_learning_rate:g}", average)
-        progress = (f"{row['step']:,}", f"{row['images_seen']:,}", seconds)
+        progress = (f"{row['step']:,}", f"{row['images_seen']:,}")
         lines.append((name, *settings, *progress, *_metric_cells(as_result(row))))
     if reference is not None:
         lines.append(("real data", *["-"] * (len(header) - 1), *_metric_cells(reference)))

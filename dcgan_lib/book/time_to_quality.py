@@ -36,6 +36,8 @@ FD_FACTOR = 3.0
 MIN_CLASS_SHARE = 0.06
 """... and when every digit is at least this share of its samples."""
 REPORT_FILE = "time_to_quality.json"
+# The race of two learning rates, three seeds each, that chose the default.
+RECIPE_FILE = "recipe_race.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,9 +104,9 @@ def first_time_below(
     return None
 
 
-def report_path() -> Path:
-    """Where the package keeps the measured report."""
-    return Path(str(resources.files("dcgan_lib.assets"))) / REPORT_FILE
+def report_path(name: str = REPORT_FILE) -> Path:
+    """Where the package keeps a measured race: the loops' race, or ``RECIPE_FILE``."""
+    return Path(str(resources.files("dcgan_lib.assets"))) / name
 
 
 def load_report(path: str | Path | None = None) -> dict[str, Any]:
@@ -213,3 +215,59 @@ def format_averaging(report: Mapping[str, Any], name: str = "dcgan_lib") -> str:
             )
         )
     return text_table(lines)
+
+
+def _when(seconds: float | None, budget: float) -> str:
+    if seconds is None:
+        return f"not within its {budget / 60:.0f} minutes"
+    minutes = round(seconds / 60)
+    return f"after {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def race_facts(
+    report: Mapping[str, Any], level: float = 100.0, averaged: str = "dcgan_lib"
+) -> dict[str, Any]:
+    """The values the chapter "Evaluation" quotes about a race, computed from its report.
+
+    For each loop ``name`` (dashes and spaces as underscores): ``{name}_images_per_second``,
+    ``{name}_images``, ``{name}_final_fd`` and ``{name}_final_min_share`` (its last
+    measurement), and ``{name}_when_level``, when its distance first reached ``level``, in
+    words. Then ``best`` (the loop with the lowest final distance), ``best_final_fd``,
+    ``best_final_min_share``, ``best_times_limit`` (its final distance over the target's),
+    ``met_target`` (the loops that met the target, in words, or "none"), and for the
+    loop ``averaged``, which also measured its trained generator: ``average_ahead``
+    (turns at which the averaged generator's distance was the lower), ``turns``, and
+    ``average_rises`` and ``trained_rises`` (turns at which each distance rose).
+    """
+    contenders = report["contenders"]
+    target = target_of(report)
+    facts: dict[str, Any] = {}
+    finals = {}
+    for name, contender in contenders.items():
+        rows = contender["rows"]
+        key = name.replace("-", "_").replace(" ", "_")
+        last = rows[-1]
+        finals[name] = last["frechet_distance"]
+        facts[f"{key}_images_per_second"] = last["images_seen"] / last["seconds"]
+        facts[f"{key}_images"] = last["images_seen"]
+        facts[f"{key}_final_fd"] = last["frechet_distance"]
+        facts[f"{key}_final_min_share"] = min(last["class_shares"])
+        facts[f"{key}_when_level"] = _when(first_time_below(rows, level), last["seconds"])
+    best = min(finals, key=finals.__getitem__)
+    facts["best"] = best
+    facts["best_final_fd"] = finals[best]
+    facts["best_final_min_share"] = min(contenders[best]["rows"][-1]["class_shares"])
+    facts["best_times_limit"] = finals[best] / target.max_frechet_distance
+    met = [
+        name for name, contender in contenders.items() if first_time_met(contender["rows"], target)
+    ]
+    facts["met_target"] = " and ".join(met) if met else "none"
+    rows = contenders.get(averaged, {}).get("rows", [])
+    if rows and all("trained_generator_frechet_distance" in row for row in rows):
+        average = [row["frechet_distance"] for row in rows]
+        trained = [row["trained_generator_frechet_distance"] for row in rows]
+        facts["average_ahead"] = sum(a < t for a, t in zip(average, trained))
+        facts["turns"] = len(rows)
+        facts["average_rises"] = sum(b > a for a, b in zip(average, average[1:]))
+        facts["trained_rises"] = sum(b > a for a, b in zip(trained, trained[1:]))
+    return facts

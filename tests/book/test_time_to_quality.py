@@ -19,6 +19,7 @@ from dcgan_lib.book.time_to_quality import (
     format_summary,
     format_times_below,
     load_report,
+    race_facts,
     report_path,
     summary_rows,
     target_of,
@@ -229,3 +230,23 @@ def test_race_script_reports_a_missing_data_file_in_one_line(tmp_path: Path) -> 
         "DCGAN_MNIST_PATH to let Keras download MNIST."
     ]
     assert not (tmp_path / "report.json").exists()
+
+
+def test_race_facts_are_computed_from_the_rows() -> None:
+    fast = [row(60, 150.0, UNIFORM), row(120, 90.0, UNIFORM), row(180, 3.0, UNIFORM)]
+    for measured, trained in zip(fast, (140.0, 95.0, 4.0)):
+        measured["trained_generator_frechet_distance"] = trained
+    slow = [row(60, 300.0, ONE_STARVED), row(120, 250.0, ONE_STARVED)]
+    report = {
+        "target": {"max_frechet_distance": 3.75, "min_class_share": MIN_CLASS_SHARE},
+        "contenders": {"dcgan_lib": {"rows": fast}, "blog loop": {"rows": slow}},
+    }
+    facts = race_facts(report, level=100.0)
+    assert facts["dcgan_lib_when_level"] == "after 2 minutes"
+    assert facts["blog_loop_when_level"] == "not within its 2 minutes"
+    assert facts["blog_loop_images_per_second"] == pytest.approx(100.0)
+    assert facts["blog_loop_final_min_share"] == pytest.approx(0.05)
+    assert (facts["best"], facts["met_target"]) == ("dcgan_lib", "dcgan_lib")
+    assert facts["best_times_limit"] == pytest.approx(3.0 / 3.75)
+    assert (facts["average_ahead"], facts["turns"]) == (2, 3)
+    assert (facts["average_rises"], facts["trained_rises"]) == (0, 0)
