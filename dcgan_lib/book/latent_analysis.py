@@ -3,13 +3,15 @@
 Part of the book's helpers, not of ``dcgan_lib``'s API. The directions that move
 the generated digits most (:func:`principal_directions`), and two measurable style
 attributes, :func:`stroke_width` and :func:`slant`, tell what a latent direction
-changes (:func:`style_along_walks`) and pick exemplars for the DCGAN paper's
-vector arithmetic (:func:`select_exemplars`, then :func:`vector_arithmetic`).
+changes (:func:`style_along_walks`; :func:`readings_along_walks` gives the digit the
+classifier reads) and pick exemplars for the DCGAN paper's vector arithmetic
+(:func:`select_exemplars`, then :func:`vector_arithmetic`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -97,15 +99,50 @@ def style_along_walks(
         ``(width, slant)``, each of shape (K, A): the mean of :func:`stroke_width`
         and of :func:`slant` over the N walks, per direction and amount.
     """
-    starts = np.asarray(starts, dtype=np.float32)
-    amounts = np.asarray(amounts, dtype=np.float32)
     widths, slants = [], []
-    for direction in np.asarray(directions, dtype=np.float32):
-        points = starts[:, None, :] + amounts[None, :, None] * direction
-        digits = generate(generator, points.reshape(-1, starts.shape[1]))
+    for digits in _digits_along_walks(generator, starts, directions, amounts):
         widths.append(stroke_width(digits).reshape(len(starts), -1).mean(axis=0))
         slants.append(slant(digits).reshape(len(starts), -1).mean(axis=0))
     return np.array(widths), np.array(slants)
+
+
+def readings_along_walks(
+    generator: keras.Model,
+    classifier: MnistClassifier,
+    starts: np.ndarray,
+    directions: np.ndarray,
+    amounts: np.ndarray,
+) -> np.ndarray:
+    """The digit the classifier reads at every step of walks from many starting points.
+
+    Args:
+        generator: a trained generator.
+        classifier: the digit classifier (:func:`dcgan_lib.classifier.load_classifier`).
+        starts: noise vectors to walk from, shape (N, latent_dim).
+        directions: unit directions, shape (K, latent_dim).
+        amounts: how far to walk, shape (A,) (see :func:`dcgan_lib.latent.walk`).
+
+    Returns:
+        int array of shape (K, N, A): the most probable digit of each drawing, per
+        direction, starting point and amount.
+    """
+    return np.array(
+        [
+            classifier.predict(digits).argmax(axis=1).reshape(len(starts), -1)
+            for digits in _digits_along_walks(generator, starts, directions, amounts)
+        ]
+    )
+
+
+def _digits_along_walks(
+    generator: keras.Model, starts: np.ndarray, directions: np.ndarray, amounts: np.ndarray
+) -> Iterator[np.ndarray]:
+    """Per direction, the digits of every start plus every amount, shape (N * A, 28, 28)."""
+    starts = np.asarray(starts, dtype=np.float32)
+    amounts = np.asarray(amounts, dtype=np.float32)
+    for direction in np.asarray(directions, dtype=np.float32):
+        points = starts[:, None, :] + amounts[None, :, None] * direction
+        yield generate(generator, points.reshape(-1, starts.shape[1]))
 
 
 def clearest_noise(

@@ -2,12 +2,17 @@
 
 Part of the book's helpers, not of ``dcgan_lib``'s API.
 
-Four questions about a training run, answered with NumPy alone:
+Five questions about a training run, answered with NumPy (and a classifier, passed in,
+that reads digits):
 
 * Which sample grids show the progress of training? :func:`progress_steps`
-  picks them.
+  picks them, and :func:`spaced_steps` thins them out for a film.
+* When did the digits become legible, and when did each settle on its final
+  class? :func:`grid_digits` cuts the digits out of a saved grid, and
+  :func:`read_grids` has a classifier read every digit of every grid
+  (:class:`GridReadings`).
 * Where did the losses go? :func:`windowed_means` averages a history over
-  windows of steps.
+  windows of steps, whose length :func:`round_window` picks.
 * Is the generator copying its training data? :func:`nearest_neighbours` finds
   the closest training image of each generated one, in pixel space or in any
   feature space.
@@ -18,12 +23,15 @@ Four questions about a training run, answered with NumPy alone:
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.image import imread
 
 from dcgan_lib.data import steps_per_epoch, to_pixels
 
@@ -31,6 +39,13 @@ HISTORY_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 _METRIC_HEADINGS = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
 
 _QUERY_BATCH = 256
+
+CONFIDENT = 0.9
+"""A digit counts as read with confidence when the classifier gives its class at least this."""
+
+# The layout of save_image_grid (dcgan_lib.grids): 28-pixel digits, 2 pixels apart.
+_DIGIT_SIZE = 28
+_GRID_PADDING = 2
 
 
 # --- sample grids ---------------------------------------------------------------------
@@ -47,6 +62,160 @@ def progress_steps(available: Iterable[int], every: int, early: Sequence[int] = 
         return []
     wanted = set(early) | {step for step in available if step % every == 0} | {available[-1]}
     return [step for step in available if step in wanted]
+
+
+def spaced_steps(available: Iterable[int], most: int) -> list[int]:
+    """At most ``most`` of the ``available`` steps, evenly spaced: the first, every k-th, the last.
+
+    ``k`` is the smallest spacing that keeps the count within ``most``, or a
+    little more (up to twice as much) if that makes the last step fall on the
+    spacing too, so that the steps are evenly spaced to the end. They are all
+    of the steps when there are few enough.
+
+    Raises:
+        ValueError: ``most`` is less than 2 (the first and the last step).
+    """
+    if most < 2:
+        raise ValueError(f"most must be at least 2, got {most}.")
+    available = sorted(set(available))
+    if len(available) <= most:
+        return available
+    gaps = len(available) - 1
+    smallest = math.ceil(gaps / (most - 1))
+    every = next((k for k in range(smallest, 2 * smallest) if gaps % k == 0), smallest)
+    chosen = available[::every]
+    return chosen if chosen[-1] == available[-1] else [*chosen, available[-1]]
+
+
+def round_window(steps: int, most: int) -> int:
+    """The smallest round number of steps (1, 2, 2.5 or 5 times a power of ten) that
+    cuts ``steps`` into at most ``most`` windows, for a table of :func:`windowed_means`.
+    """
+    if steps < 1 or most < 1:
+        raise ValueError(f"steps and most must be positive, got {steps} and {most}.")
+    power = 1
+    while True:
+        for factor in (1, 2, 2.5, 5):
+            window = int(factor * power)
+            if window == factor * power and math.ceil(steps / window) <= most:
+                return window
+        power *= 10
+
+
+def grid_digits(path: str | Path, num_samples: int) -> np.ndarray:
+    """The digits of a sample grid saved by :func:`dcgan_lib.grids.save_image_grid`.
+
+    The grid holds ``num_samples`` digits of 28 x 28 pixels, in rows of
+    ``ceil(sqrt(num_samples))`` with 2 pixels of padding around each, every pixel
+    enlarged by an integer scale, which is read from the image's width.
+
+    Args:
+        path: the PNG file, e.g. ``RunDirectory.sample_path(step)``.
+        num_samples: digits in the grid (``TrainConfig.num_samples`` of the run).
+
+    Returns:
+        uint8 pixels, shape (num_samples, 28, 28), in the grid's reading order.
+
+    Raises:
+        ValueError: the image does not have the size of such a grid.
+    """
+    image = imread(path)
+    grey = image[..., 0] if image.ndim == 3 else image  # R = G = B in a grey grid
+    pixels = np.rint(np.asarray(grey, dtype=np.float64) * 255.0).astype(np.uint8)
+    columns = math.ceil(math.sqrt(num_samples))
+    rows = math.ceil(num_samples / columns)
+    cell = _DIGIT_SIZE + _GRID_PADDING
+    width, height = columns * cell + _GRID_PADDING, rows * cell + _GRID_PADDING
+    scale = pixels.shape[1] // width
+    if scale < 1 or pixels.shape != (height * scale, width * scale):
+        raise ValueError(
+            f"{path} is {pixels.shape[1]} x {pixels.shape[0]} pixels, not a grid of "
+            f"{num_samples} digits ({width} x {height} pixels times a whole scale)."
+        )
+    pixels = pixels[::scale, ::scale]  # every pixel was enlarged into a scale x scale block
+    digits = np.empty((num_samples, _DIGIT_SIZE, _DIGIT_SIZE), dtype=np.uint8)
+    for index in range(num_samples):
+        row, column = divmod(index, columns)
+        top, left = _GRID_PADDING + row * cell, _GRID_PADDING + column * cell
+        digits[index] = pixels[top : top + _DIGIT_SIZE, left : left + _DIGIT_SIZE]
+    return digits
+
+
+@dataclasses.dataclass(frozen=True)
+class GridReadings:
+    """A classifier's reading of every digit in a run's sample grids.
+
+    The digit in a given place of every grid comes from the same noise vector,
+    so a column of ``classes`` follows one digit through training.
+
+    Attributes:
+        steps: int array (G,), the step of each grid, in order.
+        probabilities: float array (G, N, 10), the class probabilities of the
+            N digits of each grid.
+    """
+
+    steps: np.ndarray
+    probabilities: np.ndarray
+
+    @property
+    def classes(self) -> np.ndarray:
+        """The most probable class of each digit, shape (G, N)."""
+        return self.probabilities.argmax(axis=-1)
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """The probability of that class, shape (G, N)."""
+        return self.probabilities.max(axis=-1)
+
+    def confident_share(self, threshold: float = CONFIDENT) -> np.ndarray:
+        """Share of each grid's digits read with probability at least ``threshold``, (G,)."""
+        return np.mean(self.confidence >= threshold, axis=1)
+
+    def final_class_share(self) -> np.ndarray:
+        """Share of each grid's digits read as the class they have in the last grid, (G,)."""
+        return np.mean(self.classes == self.classes[-1], axis=1)
+
+    def settled_share(self) -> np.ndarray:
+        """Share of digits read as their final class in this grid and every later one, (G,).
+
+        It never falls from one grid to the next, and it is 1 in the last grid.
+        """
+        final = self.classes == self.classes[-1]
+        # From the last grid backwards: still final in every grid from here on.
+        settled = np.logical_and.accumulate(final[::-1], axis=0)[::-1]
+        return np.mean(settled, axis=1)
+
+    def first_step(self, shares: np.ndarray, level: float) -> int | None:
+        """The first grid's step whose share is at least ``level``; ``None`` if none is."""
+        reached = np.flatnonzero(np.asarray(shares) >= level)
+        return int(self.steps[reached[0]]) if len(reached) else None
+
+
+def read_grids(
+    grids: Mapping[int, str | Path],
+    num_samples: int,
+    predict: Callable[[np.ndarray], np.ndarray],
+) -> GridReadings:
+    """Have a classifier read every digit of a run's sample grids.
+
+    Args:
+        grids: sample grids by step, as :meth:`dcgan_lib.runs.RunDirectory.samples`
+            returns them.
+        num_samples: digits per grid (``TrainConfig.num_samples`` of the run).
+        predict: uint8 digits (N, 28, 28) to class probabilities (N, 10), e.g.
+            ``load_classifier().predict``.
+
+    Raises:
+        ValueError: no grids were given.
+    """
+    if not grids:
+        raise ValueError("read_grids needs at least one sample grid.")
+    steps = sorted(grids)
+    digits = np.concatenate([grid_digits(grids[step], num_samples) for step in steps])
+    probabilities = np.asarray(predict(digits), dtype=np.float64)
+    return GridReadings(
+        np.array(steps, dtype=np.int64), probabilities.reshape(len(steps), num_samples, -1)
+    )
 
 
 # --- history --------------------------------------------------------------------------
@@ -115,26 +284,53 @@ def format_record(record: Mapping[str, Any], width: int = 78) -> str:
     """Describe how a run was made, from its ``record.json`` (``RunDirectory.record``).
 
     The command is wrapped into shell continuation lines, so it can be copied
-    into a terminal as it is printed.
+    into a terminal as it is printed. The precision each training session
+    computed in, and why, gets a line of its own when the record names it.
     """
-    command = " \\\n    ".join(_wrap_options(record["command"], width - 12))
+    indent = " " * 11
+    command = f" \\\n{indent}".join(_wrap_options(record["command"], width - 13))
     environment = record["environment"]
     versions = ", ".join(
         f"{name} {environment[name]}" for name in ("python", "tensorflow", "keras", "numpy")
     )
     seconds = record["training_seconds"]
     lines = [
-        f"command:  {command}",
-        f"steps:    {record['steps']:,} ({record['images_seen']:,} images)",
-        f"time:     {seconds:,.0f} s = {seconds / 60:.1f} min of training",
-        f"software: {versions}",
-        f"hardware: {environment['cpu']}, {environment['cpu_cores']} CPU cores, "
+        f"command:   {command}",
+        f"steps:     {record['steps']:,} ({record['images_seen']:,} images)",
+        f"time:      {seconds:,.0f} s = {seconds / 60:.1f} min of training",
+    ]
+    if record.get("precision"):
+        precision = f"precision: {describe_precision(record)}"
+        lines.append(textwrap.fill(precision, width, subsequent_indent=indent))
+    lines += [
+        f"software:  {versions}",
+        f"hardware:  {environment['cpu']}, {environment['cpu_cores']} CPU cores, "
         f"accelerator: {environment['accelerator']}",
     ]
+    if environment.get("cpu_units"):
+        lines.append(f"cpu units: {environment['cpu_units']}")
     if record.get("notes"):
-        notes = f"notes:    {record['notes']}"
-        lines.append(textwrap.fill(notes, width, subsequent_indent=" " * 10))
+        notes = f"notes:     {record['notes']}"
+        lines.append(textwrap.fill(notes, width, subsequent_indent=indent))
     return "\n".join(lines)
+
+
+def describe_precision(record: Mapping[str, Any]) -> str:
+    """The precision a run computed in, and why, from the ``precision`` list of its record.
+
+    One entry per training session, e.g. ``"mixed_bfloat16 (the CPU has AMX
+    bfloat16 matrix units)"``; a session that resumed the run adds ``from step
+    ...``. A record that names no precision describes float32, Keras' default.
+    """
+    sessions = record.get("precision") or []
+    if not sessions:
+        return "float32 (Keras' default policy; the record names no other)"
+    return "; ".join(
+        f"{session['policy']}"
+        + (f" from step {session['from_step']:,}" if session["from_step"] else "")
+        + f" ({session['reason']})"
+        for session in sessions
+    )
 
 
 @dataclasses.dataclass(frozen=True)

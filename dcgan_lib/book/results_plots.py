@@ -1,4 +1,4 @@
-"""Figures of the chapter "Training results": a training film, copies, clock times.
+"""Figures of the chapter "Training results": grids and films, readings, copies, clock times.
 
 Part of the book's helpers, not of ``dcgan_lib``'s API.
 
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import PercentFormatter
 from PIL import Image, ImageDraw, ImageFont
 
-from dcgan_lib.book.results import Neighbours, seconds_per_step
+from dcgan_lib.book.results import CONFIDENT, GridReadings, Neighbours, seconds_per_step
 from dcgan_lib.data import to_pixels
 
 _LABEL_HEIGHT = 16
@@ -85,6 +86,85 @@ def training_gif(
         optimize=False,
     )
     return buffer.getvalue()
+
+
+def show_film(gif: bytes, zoom: int = 2, max_width: int = 600):
+    """Show a film of :func:`training_gif` in a notebook, each pixel ``zoom`` times larger.
+
+    The film's width on the page is ``zoom`` times its own, but at most
+    ``max_width`` pixels.
+
+    Returns:
+        An ``IPython.display.Image``: the last line of a cell shows it.
+    """
+    from IPython.display import Image as DisplayImage
+
+    with Image.open(io.BytesIO(gif)) as film:
+        width = film.width
+    return DisplayImage(data=gif, format="gif", width=min(max_width, zoom * width))
+
+
+def show_grid(path: str | Path):
+    """Show a saved sample grid in a notebook at its own size, one screen pixel per pixel.
+
+    Grids are saved at twice the digits' size (:func:`dcgan_lib.grids.save_image_grid`),
+    so each digit is 56 pixels across, large enough to judge its strokes.
+
+    Returns:
+        An ``IPython.display.Image`` holding the PNG file as it is.
+    """
+    from IPython.display import Image as DisplayImage
+
+    with Image.open(path) as grid:
+        width = grid.width
+    return DisplayImage(filename=str(path), width=width)
+
+
+def plot_grid_readings(
+    readings: GridReadings,
+    threshold: float = CONFIDENT,
+    figsize: tuple[float, float] = (6.0, 2.8),
+) -> plt.Figure:
+    """How a classifier read a run's sample grids, grid by grid.
+
+    Three shares of each grid's digits against the step: read with probability
+    at least ``threshold``; read as the class they have in the last grid; and
+    read as that class in this grid and every later one.
+
+    Args:
+        readings: the result of :func:`dcgan_lib.book.results.read_grids`.
+        threshold: the probability that counts as a confident reading.
+        figsize: size of the figure in inches.
+    """
+    fig, ax = plt.subplots(figsize=figsize)
+    steps = readings.steps
+    ax.plot(
+        steps,
+        readings.confident_share(threshold),
+        color="C0",
+        marker=".",
+        label=f"read with probability ≥ {threshold:g}",
+    )
+    ax.plot(
+        steps,
+        readings.final_class_share(),
+        color="C1",
+        linestyle=":",
+        marker=".",
+        label="read as in the last grid",
+    )
+    ax.plot(
+        steps,
+        readings.settled_share(),
+        color="C2",
+        marker=".",
+        label="read as in the last grid from here on",
+    )
+    ax.set(xlabel="step", ylabel="share of the digits", ylim=(0, 1.02))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
 
 
 def plot_nearest_neighbours(

@@ -9,6 +9,7 @@ from dcgan_lib._runtime import keras
 from dcgan_lib.book.latent_analysis import (
     clearest_noise,
     principal_directions,
+    readings_along_walks,
     select_exemplars,
     slant,
     standardised,
@@ -119,3 +120,27 @@ def test_the_clearest_noise_draws_the_surest_digit_among_its_candidates(generato
     assert np.array_equal(z, candidates[np.argmax(brightness)])
     with pytest.raises(ValueError, match="read as a 3"):
         clearest_noise(generator, _ReadsBrightness(), digit=3, num_candidates=50, seed=1)
+
+
+class _ReadsInkLevel:
+    """A stand-in classifier that reads each drawing on its own, by its mean pixel."""
+
+    def predict(self, images):
+        levels = (np.asarray(images, dtype=np.float64).mean(axis=(1, 2)) // 25).astype(int) % 10
+        return np.eye(10)[levels]
+
+
+def test_readings_along_walks_read_every_step_of_every_walk(generator):
+    starts = sample_noise(3, 100, seed=0)
+    directions = random_directions(100, 2, seed=0)
+    amounts = np.array([-2.0, 0.0, 2.0])
+    classifier = _ReadsInkLevel()
+    readings = readings_along_walks(generator, classifier, starts, directions, amounts)
+    assert readings.shape == (2, 3, 3)
+    assert np.issubdtype(readings.dtype, np.integer)
+    point = starts[1] + amounts[2] * directions[0]
+    drawn = generate(generator, point)
+    assert readings[0, 1, 2] == classifier.predict(drawn).argmax(axis=1)[0]
+    np.testing.assert_array_equal(
+        readings[1, :, 1], classifier.predict(generate(generator, starts)).argmax(axis=1)
+    )

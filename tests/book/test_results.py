@@ -1,4 +1,4 @@
-"""Reading a finished run: nearest neighbours, training films and clock times (chapter 4)."""
+"""Reading a finished run: grids and their readings, nearest neighbours, films, clock times."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dcgan_lib import pretrained
 from dcgan_lib.book import results, results_plots
 from dcgan_lib.grids import save_image_grid
 from dcgan_lib.runs import RunDirectory
@@ -130,6 +131,15 @@ def test_windowed_means_average_the_rows_of_each_window():
     assert [row["d_real"] for row in means] == pytest.approx([0.65, 0.45])
 
 
+def test_a_round_window_is_the_smallest_round_number_of_steps_within_the_count():
+    assert results.round_window(12_000, most=12) == 1000
+    assert results.round_window(60_000, most=12) == 5000
+    assert results.round_window(50_000, most=12) == 5000
+    assert results.round_window(30_000, most=12) == 2500
+    assert results.round_window(10, most=12) == 1
+    assert results.round_window(13, most=12) == 2
+
+
 def test_the_windowed_means_table_has_a_header_and_a_line_per_window():
     table = results.format_windowed_means(results.windowed_means(HISTORY, window=100))
     lines = table.splitlines()
@@ -156,21 +166,53 @@ RECORD = {
 }
 
 
+def _command_lines(text: str) -> list[str]:
+    command = text.split("\nsteps:")[0].removeprefix("command:").strip()
+    return [line.strip() for line in command.split(" \\\n")]
+
+
 def test_a_record_prints_its_command_wrapped_between_options_for_a_shell():
     text = results.format_record(RECORD, width=60)
-    command_lines = text.split("\nsteps:")[0].removeprefix("command:  ").split(" \\\n    ")
+    command_lines = _command_lines(text)
     assert " ".join(command_lines) == RECORD["command"]
     assert all(line.startswith("--") for line in command_lines[1:])
+    assert all(len(line) <= 60 for line in text.split("\nsteps:")[0].splitlines())
     assert "50.0 min of training" in text
     assert "A CPU, 2 CPU cores, accelerator: none (CPU only)" in text
     assert "tensorflow 2.21.0" in text
     assert "notes" not in text
+    assert "precision" not in text
+
+
+def test_a_record_prints_the_precision_each_session_computed_in_and_why():
+    record = {
+        **RECORD,
+        "precision": [
+            {"from_step": 0, "policy": "mixed_bfloat16", "reason": "the CPU has AMX"},
+            {"from_step": 2500, "policy": "float32", "reason": "asked for"},
+        ],
+        "environment": {**RECORD["environment"], "cpu_units": "AMX (bfloat16), AVX2"},
+    }
+    text = results.format_record(record, width=100)
+    assert (
+        "precision: mixed_bfloat16 (the CPU has AMX); float32 from step 2,500 (asked for)\n" in text
+    )
+    assert "cpu units: AMX (bfloat16), AVX2" in text
+
+
+def test_a_record_without_precision_describes_keras_default():
+    assert results.describe_precision(RECORD).startswith("float32 (Keras' default")
+
+
+def test_the_shipped_conditional_runs_record_names_its_precision():
+    record = pretrained.reference_run(conditional=True).record()
+    assert "precision: mixed_bfloat16" in results.format_record(record)
 
 
 def test_chained_commands_start_a_new_line_at_each_and():
     chained = {**RECORD, "command": "python -m dcgan_lib train --steps 10 && python -m x --y 1"}
     text = results.format_record(chained, width=100)
-    assert "--steps 10 \\\n    && python -m x --y 1\n" in text
+    assert _command_lines(text) == ["python -m dcgan_lib train --steps 10", "&& python -m x --y 1"]
 
 
 # --- sample grids and the training film -----------------------------------------------
@@ -199,6 +241,105 @@ def test_progress_steps_keep_the_early_steps_every_nth_and_the_last():
     assert results.progress_steps([], every=1000) == []
 
 
+def test_spaced_steps_keep_the_first_and_the_last_and_are_evenly_spaced():
+    assert results.spaced_steps(range(0, 60_001, 2500), most=9) == list(range(0, 60_001, 7500))
+    assert results.spaced_steps(range(0, 12_001, 500), most=9) == list(range(0, 12_001, 1500))
+    assert results.spaced_steps([0, 100, 200, 300, 400], most=3) == [0, 200, 400]
+    assert results.spaced_steps([0, 100, 200, 300], most=3) == [0, 300]
+    assert results.spaced_steps(range(0, 50_001, 2500), most=9) == list(range(0, 50_001, 10_000))
+    # 22 gaps: no spacing from 3 to 5 divides them, so the last step ends a shorter gap.
+    assert results.spaced_steps(range(23), most=9) == [0, 3, 6, 9, 12, 15, 18, 21, 22]
+    assert results.spaced_steps([0, 100, 200], most=9) == [0, 100, 200]
+    with pytest.raises(ValueError, match="at least 2"):
+        results.spaced_steps([0, 100], most=1)
+
+
+@pytest.mark.parametrize(("count", "scale"), [(25, 2), (100, 2), (10, 1), (7, 3)])
+def test_the_digits_of_a_saved_grid_are_read_back_exactly(tmp_path, count, scale):
+    # Grey levels that matplotlib's grey colour map saves unchanged (it stores a few
+    # others one level darker), so the digits must come back exactly as they were drawn.
+    levels = np.array([*range(0, 256, 16), 255], dtype=np.uint8)
+    digits = np.random.default_rng(count).choice(levels, (count, 28, 28))
+    path = save_image_grid(digits, tmp_path / "grid.png", scale=scale)
+    read = results.grid_digits(path, num_samples=count)
+    assert read.dtype == np.uint8
+    assert read.shape == (count, 28, 28)
+    np.testing.assert_array_equal(read, digits)
+
+
+def test_any_digits_come_back_from_a_saved_grid_within_one_grey_level(tmp_path):
+    digits = _random_digits(100, seed=4)
+    path = save_image_grid(digits, tmp_path / "grid.png")
+    difference = results.grid_digits(path, num_samples=100).astype(int) - digits
+    assert difference.min() >= -1
+    assert difference.max() == 0
+
+
+def test_the_shipped_reference_grids_hold_their_runs_number_of_digits():
+    run = pretrained.reference_run()
+    last = list(run.samples())[-1]
+    digits = results.grid_digits(run.sample_path(last), run.config().num_samples)
+    assert digits.shape == (run.config().num_samples, 28, 28)
+    assert digits.max() > 200  # bright strokes, not only the black padding between digits
+
+
+def test_a_grid_of_another_size_is_refused(tmp_path):
+    path = save_image_grid(_random_digits(25, seed=0), tmp_path / "grid.png")
+    with pytest.raises(ValueError, match="not a grid of 100 digits"):
+        results.grid_digits(path, num_samples=100)
+
+
+def _one_hot(classes, confidence=1.0):
+    """Probabilities that give each digit its class with the given confidence."""
+    classes = np.asarray(classes)
+    rest = (1.0 - confidence) / 9
+    probabilities = np.full((*classes.shape, 10), rest)
+    np.put_along_axis(probabilities, classes[..., np.newaxis], confidence, axis=-1)
+    return probabilities
+
+
+def test_grid_readings_count_confident_final_and_settled_digits():
+    # Four digits over four grids: the first settles at once, the second at the third grid,
+    # the third leaves its final class and comes back, the fourth only gets it at the end.
+    classes = [[1, 2, 3, 4], [1, 7, 3, 4], [1, 7, 9, 4], [1, 7, 3, 5]]
+    probabilities = _one_hot(classes, confidence=0.95)
+    probabilities[0] = _one_hot(classes[0], confidence=0.5)
+    readings = results.GridReadings(np.array([0, 10, 20, 30]), probabilities)
+    np.testing.assert_array_equal(readings.classes, classes)
+    np.testing.assert_allclose(readings.confident_share(), [0.0, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(readings.confident_share(threshold=0.4), [1.0] * 4)
+    np.testing.assert_allclose(readings.final_class_share(), [0.5, 0.75, 0.5, 1.0])
+    np.testing.assert_allclose(readings.settled_share(), [0.25, 0.5, 0.5, 1.0])
+    assert readings.first_step(readings.settled_share(), 0.5) == 10
+    assert readings.first_step(readings.confident_share(), 0.9) == 10
+    assert readings.first_step(readings.settled_share(), 1.01) is None
+
+
+def test_read_grids_reads_every_digit_of_every_grid_in_step_order(tmp_path):
+    run = RunDirectory(tmp_path)
+    # Digit i of the grid of step s is uniformly bright at level s + i.
+    for step in (20, 0, 10):
+        levels = step + np.arange(4, dtype=np.uint8)
+        save_image_grid(np.broadcast_to(levels[:, None, None], (4, 28, 28)), run.sample_path(step))
+
+    def predict(digits):
+        # "Reads" each digit as its brightness modulo 10, with certainty.
+        return _one_hot(digits[:, 0, 0] % 10)
+
+    readings = results.read_grids(run.samples(), num_samples=4, predict=predict)
+    assert readings.steps.tolist() == [0, 10, 20]
+    assert readings.probabilities.shape == (3, 4, 10)
+    assert readings.classes.tolist() == [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]
+
+
+def test_the_readings_figure_draws_three_shares_against_the_step():
+    readings = results.GridReadings(np.array([0, 10]), _one_hot([[1, 2], [1, 3]]))
+    fig = results_plots.plot_grid_readings(readings)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 3
+    assert lines[0].get_xdata().tolist() == [0, 10]
+
+
 @pytest.fixture
 def sample_grids(tmp_path):
     run = RunDirectory(tmp_path)
@@ -221,6 +362,21 @@ def test_the_training_gif_shows_each_grid_at_the_requested_scale(sample_grids):
     gif = results_plots.training_gif(sample_grids, scale=0.5)
     with Image.open(io.BytesIO(gif)) as film:
         assert film.width == width // 2
+
+
+def test_a_film_is_shown_twice_its_size_but_no_wider_than_asked(sample_grids):
+    gif = results_plots.training_gif(sample_grids)
+    with Image.open(io.BytesIO(gif)) as film:
+        width = film.width
+    assert results_plots.show_film(gif).width == 2 * width
+    assert results_plots.show_film(gif, max_width=width).width == width
+
+
+def test_a_grid_is_shown_at_its_own_size(sample_grids):
+    shown = results_plots.show_grid(sample_grids[0])
+    with Image.open(sample_grids[0]) as grid:
+        assert shown.width == grid.width
+        assert shown.data == sample_grids[0].read_bytes()
 
 
 def test_a_training_gif_needs_a_sample_grid():
