@@ -196,36 +196,20 @@ class TrainConfig:
         return cls(**values)
 
 
-# The others train in float32, as they were written.
+# The others as they were written: no averaged generator, float32, one learning rate for both.
+def _original(learning_rate: float, **settings: Any) -> TrainConfig:
+    rates = {"g_learning_rate": learning_rate, "d_learning_rate": learning_rate}
+    return TrainConfig(ema_decay=0.0, precision="float32", **rates, **settings)
+
+
 PRESETS: dict[str, TrainConfig] = {
     # The book's reference configuration (the defaults above).
     "book": TrainConfig(),
     # The original blog post: Adam(2e-4) with Keras' default beta_1 = 0.9, batches of 32.
-    "blog": TrainConfig(
-        batch_size=32,
-        g_learning_rate=2e-4,
-        d_learning_rate=2e-4,
-        beta_1=0.9,
-        ema_decay=0.0,
-        precision="float32",
-    ),
+    "blog": _original(2e-4, batch_size=32, beta_1=0.9),
     # The TensorFlow DCGAN tutorial: Adam(1e-4), default beta_1 = 0.9, batches of 256.
-    "tutorial": TrainConfig(
-        batch_size=256,
-        g_learning_rate=1e-4,
-        d_learning_rate=1e-4,
-        beta_1=0.9,
-        ema_decay=0.0,
-        precision="float32",
-    ),
+    "tutorial": _original(1e-4, batch_size=256, beta_1=0.9),
     # The DCGAN paper: its optimizer settings, batches of 128 and its architecture choices.
-    "paper": TrainConfig(
-        variant="paper",
-        batch_size=128,
-        g_learning_rate=2e-4,
-        d_learning_rate=2e-4,
-        ema_decay=0.0,
-        precision="float32",
-    ),
+    "paper": _original(2e-4, batch_size=128, variant="paper"),
 }
 """Named configurations compared in chapter "Evaluation"; ``--preset`` on the command line."""
