@@ -319,10 +319,17 @@ def describe_precision(record: Mapping[str, Any]) -> str:
     """The precision a run computed in, and why, from the ``precision`` list of its record.
 
     One entry per training session, e.g. ``"mixed_bfloat16 (the CPU has AMX
-    bfloat16 matrix units)"``; a session that resumed the run adds ``from step
-    ...``. A record that names no precision describes float32, Keras' default.
+    bfloat16 matrix units)"``; a session that resumed the run in another precision adds
+    ``from step ...`` (one that resumed it in the same precision, for the same reason,
+    adds nothing). A record that names no precision describes float32, Keras' default.
     """
-    sessions = record.get("precision") or []
+    sessions = []
+    for session in record.get("precision") or []:
+        if not sessions or (session["policy"], session["reason"]) != (
+            sessions[-1]["policy"],
+            sessions[-1]["reason"],
+        ):
+            sessions.append(session)
     if not sessions:
         return "float32 (Keras' default policy; the record names no other)"
     return "; ".join(

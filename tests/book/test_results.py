@@ -200,6 +200,12 @@ def test_a_record_prints_the_precision_each_session_computed_in_and_why():
     assert "cpu units: AMX (bfloat16), AVX2" in text
 
 
+def test_a_run_resumed_in_the_same_precision_names_it_once():
+    same = {"policy": "mixed_bfloat16", "reason": "the CPU has AMX"}
+    record = {**RECORD, "precision": [{"from_step": 0, **same}, {"from_step": 9000, **same}]}
+    assert results.describe_precision(record) == "mixed_bfloat16 (the CPU has AMX)"
+
+
 def test_a_record_without_precision_describes_keras_default():
     assert results.describe_precision(RECORD).startswith("float32 (Keras' default")
 
