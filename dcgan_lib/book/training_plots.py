@@ -76,7 +76,7 @@ def plot_sample_grids(
     Args:
         run: the run directory.
         steps: which grids to show; by default all of them.
-        figsize: size of the figure in inches; by default 2.4 inches per grid.
+        figsize: size of the figure in inches; by default 2 inches per grid.
         first_digits: show only the top left ``first_digits`` x ``first_digits``
             digits of each grid, larger (``None``: the whole grid).
         columns: grids per row; by default all in one row.
@@ -88,7 +88,7 @@ def plot_sample_grids(
     columns = min(columns or len(steps), len(steps))
     rows = math.ceil(len(steps) / columns)
     fig, axes = plt.subplots(
-        rows, columns, figsize=figsize or (2.4 * columns, 2.6 * rows), squeeze=False
+        rows, columns, figsize=figsize or (2.0 * columns, 2.25 * rows), squeeze=False
     )
     digits_per_row = math.ceil(math.sqrt(run.config().num_samples))
     for ax, step in zip(axes.flat, steps):
