@@ -1,7 +1,8 @@
 """Computed values handed to a chapter's prose, so that the text quotes the outputs.
 
-Used by every chapter that quotes a number: the cell that computes a value glues
-it, and the text cites it with ``{glue:text}`name:format```.
+Part of the book's helpers, not of ``dcgan_lib``'s API. Used by the chapters that
+quote a number: the cell that computes a value glues it, and the text cites it with
+``{glue:text}`name:format```.
 """
 
 from __future__ import annotations
