@@ -173,7 +173,6 @@ def race_section(report: Mapping[str, Any]) -> str:
     )
     seeds = sorted({str((c.get("config") or {}).get("seed", 0)) for c in contenders.values()})
     seeds_text = ", ".join(seeds)
-    command = report["command"].replace(" --", " \\\n    --")
     return f"""## Two learning rates, three seeds each: `time_to_quality.py`
 
 Fréchet distance against seconds of training, for {len(contenders)} training runs of
@@ -184,7 +183,19 @@ as training), until it has trained for ten minutes or met the target of chapter 
 clearly good digits: a Fréchet distance of at most {target["max_frechet_distance"]:.2f} with
 every digit at least {target["min_class_share"]:.0%} of the samples.
 
-Measured {report.get("date", "")} on {machine_line(report["environment"])}:
+{_measured(report)}
+{table(("loop", "seed", "images/s", "FD after 10 min", *(f"FD ≤ {v}" for v in LEVELS)), rows)}
+
+The settings over their seeds, Fréchet distance after ten minutes:
+
+{table(("setting", "seeds", "mean", "range"), spread_rows)}
+"""
+
+
+def _measured(report: Mapping[str, Any]) -> str:
+    """When, where and how a race was measured, and how to read its table."""
+    command = report["command"].replace(" --", " \\\n    --")
+    return f"""Measured {report.get("date", "")} on {machine_line(report["environment"])}:
 
 ```bash
 {command}
@@ -192,12 +203,6 @@ Measured {report.get("date", "")} on {machine_line(report["environment"])}:
 
 Each row: speed over the whole race, Fréchet distance after ten minutes of training, and the
 seconds of training until the distance first fell to each level ("-": not within ten minutes).
-
-{table(("loop", "seed", "images/s", "FD after 10 min", *(f"FD ≤ {v}" for v in LEVELS)), rows)}
-
-The settings over their seeds, Fréchet distance after ten minutes:
-
-{table(("setting", "seeds", "mean", "range"), spread_rows)}
 """
 
 
@@ -222,7 +227,6 @@ def loops_race_section(report: Mapping[str, Any]) -> str:
         f"* `{name}`: {contender['description']}."
         for name, contender in report["contenders"].items()
     )
-    command = report["command"].replace(" --", " \\\n    --")
     header = ("loop", "batch", "precision", "images/s", "FD after 10 min")
     return f"""## Three training loops against the clock: `time_to_quality.py`
 
@@ -233,15 +237,7 @@ until each has trained for ten minutes.
 
 {loops}
 
-Measured {report.get("date", "")} on {machine_line(report["environment"])}:
-
-```bash
-{command}
-```
-
-Each row: speed over the whole race, Fréchet distance after ten minutes of training, and the
-seconds of training until the distance first fell to each level ("-": not within ten minutes).
-
+{_measured(report)}
 {table((*header, *(f"FD ≤ {v}" for v in LEVELS)), rows)}
 """
 
