@@ -137,29 +137,13 @@ def plot_grid_readings(
         figsize: size of the figure in inches.
     """
     fig, ax = plt.subplots(figsize=figsize)
-    steps = readings.steps
-    ax.plot(
-        steps,
-        readings.confident_share(threshold),
-        color="C0",
-        marker=".",
-        label=f"read with probability ≥ {threshold:g}",
-    )
-    ax.plot(
-        steps,
-        readings.final_class_share(),
-        color="C1",
-        linestyle=":",
-        marker=".",
-        label="read as in the last grid",
-    )
-    ax.plot(
-        steps,
-        readings.settled_share(),
-        color="C2",
-        marker=".",
-        label="read as in the last grid from here on",
-    )
+    curves = [
+        (readings.confident_share(threshold), "-", f"read with probability ≥ {threshold:g}"),
+        (readings.final_class_share(), ":", "read as in the last grid"),
+        (readings.settled_share(), "-", "read as in the last grid from here on"),
+    ]
+    for color, (shares, style, label) in enumerate(curves):
+        ax.plot(readings.steps, shares, f"C{color}", linestyle=style, marker=".", label=label)
     ax.set(xlabel="step", ylabel="share of the digits", ylim=(0, 1.02))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(frameon=False, fontsize=8, loc="lower right")
