@@ -8,6 +8,7 @@ is ``python -m dcgan_lib``. Every task here writes only where ``--out`` says::
     python -m dcgan_lib.book.assets evaluate-snapshots runs/reference --data mnist.npz
     python -m dcgan_lib.book.assets export-run runs/reference --out DIR --command "..."
     python -m dcgan_lib.book.assets export-comparison runs/compare-blog --out DIR
+    python -m dcgan_lib.book.assets blog-run --data mnist.npz --out DIR
 
 ``dcgan_lib/assets/README.md`` and ``dcgan_lib/assets/comparison/README.md``
 record the commands that made each shipped file.
@@ -30,7 +31,7 @@ import numpy as np
 
 import dcgan_lib
 from dcgan_lib._runtime import keras, tf
-from dcgan_lib.book import failures
+from dcgan_lib.book import failures, original
 from dcgan_lib.book.comparison import evaluate_snapshots
 from dcgan_lib.book.failures import FAILURES_NUM_SAMPLES
 from dcgan_lib.classifier import (
@@ -443,6 +444,25 @@ def _export_failure(args: argparse.Namespace) -> None:
     print(f"Exported {args.run_dir} to {out.root}")
 
 
+def _blog_run(args: argparse.Namespace) -> None:
+    (x_train, _), _ = load_mnist(args.data)
+    print(f"Training the blog's code, bugs fixed, for {args.iterations} iterations of 32")
+    out = original.train_blog_run(
+        x_train, args.out, iterations=args.iterations, seed=args.seed, data=args.data
+    )
+    out.write_record(
+        {
+            "command": f"python -m dcgan_lib.book.assets blog-run "
+            f"--data {Path(args.data or 'mnist.npz').name} --iterations {args.iterations} "
+            f"--seed {args.seed} --out {args.out}",
+            "iterations": args.iterations,
+            "training_seconds": out.metrics()[-1]["seconds"],
+            "environment": environment_record(),
+        }
+    )
+    print(f"Wrote {out.root}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m dcgan_lib.book.assets`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -520,6 +540,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     failure.add_argument("--data", metavar="NPZ", help="a local mnist.npz, for --gradient-norms")
     failure.add_argument("--sample-every", type=int, default=500, help="steps between copied grids")
+
+    blog = task("blog-run", "train and measure the blog's own run, bugs fixed", _blog_run)
+    blog.add_argument("--data", metavar="NPZ", help="a local mnist.npz (default as load_mnist)")
+    blog.add_argument("--iterations", type=int, default=original.BLOG_ITERATIONS)
+    blog.add_argument("--seed", type=int, default=0)
+    blog.add_argument("--out", type=Path, required=True, help="directory to fill")
     return parser
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from dcgan_lib import data
 from dcgan_lib._runtime import tf
-from dcgan_lib.book.original import BlogDCGAN, TutorialLoop, blog_loss
+from dcgan_lib.book.original import BlogDCGAN, TutorialLoop, blog_loss, train_blog_run
 from dcgan_lib.losses import binary_cross_entropy_from_logits
 
 HALF_BATCH = 4
@@ -126,3 +126,24 @@ def test_the_tutorial_loop_updates_both_networks(images):
     assert int(loop.generator_optimizer.iterations.numpy()) == 2
     assert int(loop.discriminator_optimizer.iterations.numpy()) == 2
     assert set(losses) == {"g_loss", "d_loss"} and all(np.isfinite(list(losses.values())))
+
+
+def test_the_measured_blog_run_is_the_run_the_blogs_train_makes(images, tmp_path):
+    """Measuring and drawing grids between stretches leaves the training untouched."""
+    run = train_blog_run(
+        images,
+        tmp_path,
+        iterations=4,
+        measure_every=2,
+        log_every=1,
+        num_samples=32,
+        real_images=images[:32],
+    )
+    plain = BlogDCGAN(freeze_idiom=False, probability_loss=False, shared_optimizer=False, seed=0)
+    plain_losses = plain.train(images, 4)
+    assert [row["g_loss"] for row in run.history()] == [row["g_loss"] for row in plain_losses]
+    assert [row["step"] for row in run.metrics()] == [2, 4]
+    assert [row["images_seen"] for row in run.metrics()] == [32, 64]
+    assert sorted(run.samples()) == [2, 4]
+    with pytest.raises(ValueError, match="must divide"):
+        train_blog_run(images, tmp_path, iterations=5, measure_every=2)
