@@ -519,18 +519,12 @@ def cached_reference(
         were measured with other classifier weights (they would not be comparable).
     """
     path = reference_cache_path()
-    if not path.is_file():
-        return None
-    cache = json.loads(path.read_text())
+    cache = json.loads(path.read_text()) if path.is_file() else {}
     if cache.get("classifier_sha256") != weights_sha256():
         return None
+    wanted = {"data": source, "num_samples": num_samples, "seed": seed, "k": k}
     for entry in cache["entries"]:
-        if (entry["data"], entry["num_samples"], entry["seed"], entry["k"]) == (
-            source,
-            num_samples,
-            seed,
-            k,
-        ):
+        if {key: entry[key] for key in wanted} == wanted:
             return EvaluationResult.from_dict(entry["metrics"])
     return None
 
@@ -558,10 +552,13 @@ def format_table(generated: EvaluationResult, reference: EvaluationResult | None
     for label, better, field, fmt in rows:
         real = fmt.format(getattr(reference, field)) if reference else "-"
         lines.append((label, fmt.format(getattr(generated, field)), real, better))
-    text = [text_table(lines, align="lrrl")]
-    text.append("")
-    text.append("Share of each digit (%):")
-    text.append("  digit      " + " ".join(f"{digit:>5}" for digit in range(NUM_CLASSES)))
+    digits = " ".join(f"{digit:>5}" for digit in range(NUM_CLASSES))
+    text = [
+        text_table(lines, align="lrrl"),
+        "",
+        "Share of each digit (%):",
+        f"  digit      {digits}",
+    ]
     for name, result in (("generated", generated), ("real data", reference)):
         if result is not None:
             shares = " ".join(f"{100 * share:5.1f}" for share in result.class_shares)

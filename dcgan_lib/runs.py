@@ -197,12 +197,8 @@ def _write_json_lines(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def _files_by_step(directory: Path, pattern: re.Pattern[str]) -> dict[int, Path]:
-    found = {}
-    for path in directory.glob("*"):
-        match = pattern.fullmatch(path.name)
-        if match:
-            found[int(match.group(1))] = path
-    return dict(sorted(found.items()))
+    matches = (pattern.fullmatch(path.name) for path in directory.glob("*"))
+    return dict(sorted((int(match[1]), directory / match[0]) for match in matches if match))
 
 
 def load_generator(path: str | Path) -> keras.Model:

@@ -22,8 +22,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import DataError
+from dcgan_lib.grids import read_image_grid
 from dcgan_lib.metrics import (
     COVERAGE_MIN_SHARE,
     DEFAULT_K,
@@ -146,9 +149,9 @@ class ComparisonRun:
         return as_result(self.final)
 
     @property
-    def final_sample(self) -> Path:
-        """The sample grid of the last measured snapshot."""
-        return self.samples[self.final["step"]]
+    def final_digits(self) -> np.ndarray:
+        """The digits of the sample grid of the last measured snapshot, uint8 (N, 28, 28)."""
+        return read_image_grid(self.samples[self.final["step"]], self.config.num_samples)
 
     def settings(self) -> str:
         """The settings that tell the runs apart, in one line: optimizer, batch, average, model."""

@@ -9,13 +9,12 @@ for real digits as a dashed line: a value is only good or bad next to it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.image import imread
 
 from dcgan_lib.grids import tile_images
 from dcgan_lib.metrics import COVERAGE_MIN_SHARE, NUM_CLASSES, EvaluationResult
@@ -35,30 +34,7 @@ X_LABELS = {
     "seconds": "training time (s)",
 }
 FIGURE_DPI = 100
-_GRID_PADDING = 2
 _REFERENCE_STYLE = {"color": "grey", "linestyle": "--", "linewidth": 1.0}
-
-
-def _read_grid(path: str | Path, keep: int | None = None) -> np.ndarray:
-    """A saved sample grid at one screen pixel per image pixel, optionally cropped.
-
-    Runs save their grids with every pixel doubled (:func:`dcgan_lib.grids.save_image_grid`);
-    showing them undoubled keeps figures sharp and their PNG small.
-
-    Args:
-        path: a grid written by :func:`dcgan_lib.grids.save_image_grid`.
-        keep: show only the top-left ``keep`` x ``keep`` digits of the grid.
-    """
-    grid = imread(path)
-    half = grid[::2, ::2]
-    if grid.shape[0] % 2 == 0 and grid.shape[1] % 2 == 0:
-        if np.array_equal(np.repeat(np.repeat(half, 2, axis=0), 2, axis=1), grid):
-            grid = half
-    if keep is not None:
-        # tile_images' layout: 28-pixel digits with 2 pixels of padding around each.
-        side = _GRID_PADDING + keep * (28 + _GRID_PADDING)
-        grid = grid[:side, :side]
-    return grid
 
 
 def _draw_reference(ax: plt.Axes, reference: EvaluationResult | None, metric: str) -> None:
@@ -204,23 +180,27 @@ def plot_class_shares(
 
 
 def plot_grids_side_by_side(
-    grids: Mapping[str, str | Path],
-    keep: int | None = None,
+    grids: Mapping[str, np.ndarray],
+    columns: int | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> plt.Figure:
-    """Saved sample grids (PNG files) side by side, each under its title (chapter "Evaluation").
+    """Grids of digits side by side, each under its title (chapter "Evaluation").
 
     Args:
-        grids: PNG paths by title, e.g. each run's final grid by run name.
-        keep: show only the top-left ``keep`` x ``keep`` digits of each grid.
-        figsize: size of the figure in inches; by default 1.7 inches per grid.
+        grids: uint8 digits (N, 28, 28) by title, e.g. each run's final grid
+            (:attr:`dcgan_lib.book.comparison.ComparisonRun.final_digits`).
+        columns: grids per row; by default all in one row.
+        figsize: size of the figure in inches; by default 3 inches per grid.
     """
+    columns = min(columns or len(grids), len(grids))
+    rows = math.ceil(len(grids) / columns)
     fig, axes = plt.subplots(
-        1, len(grids), figsize=figsize or (1.7 * len(grids), 2.0), dpi=FIGURE_DPI
+        rows, columns, figsize=figsize or (3.0 * columns, 3.3 * rows), squeeze=False
     )
-    for ax, (title, path) in zip(np.atleast_1d(axes), grids.items()):
-        ax.imshow(_read_grid(path, keep), cmap="gray", interpolation="nearest")
-        ax.set_title(title, fontsize=9)
+    for ax, (title, digits) in zip(axes.flat, grids.items()):
+        ax.imshow(tile_images(digits), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+    for ax in axes.flat:
         ax.set_axis_off()
     fig.tight_layout()
     return fig

@@ -8,8 +8,8 @@ that reads digits):
 * Which sample grids show the progress of training? :func:`progress_steps`
   picks them, and :func:`spaced_steps` thins them out for a film.
 * When did the digits become legible, and when did each settle on its final
-  class? :func:`grid_digits` cuts the digits out of a saved grid, and
-  :func:`read_grids` has a classifier read every digit of every grid
+  class? :func:`read_grids` cuts the digits out of every saved grid
+  (:func:`dcgan_lib.grids.read_image_grid`) and has a classifier read them
   (:class:`GridReadings`).
 * Where did the losses go? :func:`windowed_means` averages a history over
   windows of steps, whose length :func:`round_window` picks.
@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.image import imread
 
 from dcgan_lib.data import steps_per_epoch, to_pixels
+from dcgan_lib.grids import read_image_grid
 
 HISTORY_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 _METRIC_HEADINGS = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
@@ -44,8 +44,6 @@ CONFIDENT = 0.9
 """A digit counts as read with confidence when the classifier gives its class at least this."""
 
 # The layout of save_image_grid (dcgan_lib.grids): 28-pixel digits, 2 pixels apart.
-_DIGIT_SIZE = 28
-_GRID_PADDING = 2
 
 
 # --- sample grids ---------------------------------------------------------------------
@@ -100,45 +98,6 @@ def round_window(steps: int, most: int) -> int:
             if window == factor * power and math.ceil(steps / window) <= most:
                 return window
         power *= 10
-
-
-def grid_digits(path: str | Path, num_samples: int) -> np.ndarray:
-    """The digits of a sample grid saved by :func:`dcgan_lib.grids.save_image_grid`.
-
-    The grid holds ``num_samples`` digits of 28 x 28 pixels, in rows of
-    ``ceil(sqrt(num_samples))`` with 2 pixels of padding around each, every pixel
-    enlarged by an integer scale, which is read from the image's width.
-
-    Args:
-        path: the PNG file, e.g. ``RunDirectory.sample_path(step)``.
-        num_samples: digits in the grid (``TrainConfig.num_samples`` of the run).
-
-    Returns:
-        uint8 pixels, shape (num_samples, 28, 28), in the grid's reading order.
-
-    Raises:
-        ValueError: the image does not have the size of such a grid.
-    """
-    image = imread(path)
-    grey = image[..., 0] if image.ndim == 3 else image  # R = G = B in a grey grid
-    pixels = np.rint(np.asarray(grey, dtype=np.float64) * 255.0).astype(np.uint8)
-    columns = math.ceil(math.sqrt(num_samples))
-    rows = math.ceil(num_samples / columns)
-    cell = _DIGIT_SIZE + _GRID_PADDING
-    width, height = columns * cell + _GRID_PADDING, rows * cell + _GRID_PADDING
-    scale = pixels.shape[1] // width
-    if scale < 1 or pixels.shape != (height * scale, width * scale):
-        raise ValueError(
-            f"{path} is {pixels.shape[1]} x {pixels.shape[0]} pixels, not a grid of "
-            f"{num_samples} digits ({width} x {height} pixels times a whole scale)."
-        )
-    pixels = pixels[::scale, ::scale]  # every pixel was enlarged into a scale x scale block
-    digits = np.empty((num_samples, _DIGIT_SIZE, _DIGIT_SIZE), dtype=np.uint8)
-    for index in range(num_samples):
-        row, column = divmod(index, columns)
-        top, left = _GRID_PADDING + row * cell, _GRID_PADDING + column * cell
-        digits[index] = pixels[top : top + _DIGIT_SIZE, left : left + _DIGIT_SIZE]
-    return digits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,7 +170,7 @@ def read_grids(
     if not grids:
         raise ValueError("read_grids needs at least one sample grid.")
     steps = sorted(grids)
-    digits = np.concatenate([grid_digits(grids[step], num_samples) for step in steps])
+    digits = np.concatenate([read_image_grid(grids[step], num_samples) for step in steps])
     probabilities = np.asarray(predict(digits), dtype=np.float64)
     return GridReadings(
         np.array(steps, dtype=np.int64), probabilities.reshape(len(steps), num_samples, -1)

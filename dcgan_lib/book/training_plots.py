@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from matplotlib.image import imread
 
+from dcgan_lib.grids import read_image_grid, tile_images
 from dcgan_lib.runs import RunDirectory
 
 # At the game's equilibrium D(x) = D(G(z)) = 1/2 everywhere, so the discriminator's loss
@@ -90,23 +90,19 @@ def plot_sample_grids(
     fig, axes = plt.subplots(
         rows, columns, figsize=figsize or (2.0 * columns, 2.25 * rows), squeeze=False
     )
-    digits_per_row = math.ceil(math.sqrt(run.config().num_samples))
+    count = run.config().num_samples
+    per_row = math.ceil(math.sqrt(count))
     for ax, step in zip(axes.flat, steps):
-        grid = imread(run.sample_path(step))
-        if first_digits:
-            grid = _top_left_digits(grid, digits_per_row, first_digits)
-        ax.imshow(grid, cmap="gray", interpolation="nearest")
+        digits = read_image_grid(run.sample_path(step), count)
+        if first_digits:  # the top left first_digits x first_digits of the grid
+            keep = [
+                row * per_row + col for row in range(first_digits) for col in range(first_digits)
+            ]
+            digits = digits[keep]
+        grid = tile_images(digits, first_digits or per_row)
+        ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(f"step {step:,}", fontsize=10)
     for ax in axes.flat:
         ax.set_axis_off()
     fig.tight_layout()
     return fig
-
-
-def _top_left_digits(grid, digits_per_row: int, count: int):
-    """The top left ``count`` x ``count`` digits of a grid saved by ``save_image_grid``."""
-    # A row of the grid is digits_per_row digits of 28 pixels with 2 pixels of padding
-    # around each, all enlarged by the same integer scale.
-    scale = grid.shape[1] // (digits_per_row * 30 + 2)
-    size = (count * 30 + 2) * scale
-    return grid[:size, :size]
