@@ -1,4 +1,4 @@
-"""Shapes, parameter counts and transposed convolutions of chapter 2 agree with Keras."""
+"""The shapes, parameter counts and transposed convolutions of "DCGAN architecture", against Keras."""
 
 from __future__ import annotations
 

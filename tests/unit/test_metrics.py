@@ -1,4 +1,4 @@
-"""The evaluation metrics of chapter 5, checked on cases whose answers are known."""
+"""The evaluation metrics of the chapter "Evaluation", checked on cases whose answers are known."""
 
 from __future__ import annotations
 
