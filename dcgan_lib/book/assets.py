@@ -450,17 +450,29 @@ def _blog_run(args: argparse.Namespace) -> None:
     out = original.train_blog_run(
         x_train, args.out, iterations=args.iterations, seed=args.seed, data=args.data
     )
+    write_blog_record(out, args)
+    print(f"Wrote {out.root}")
+
+
+def write_blog_record(out: RunDirectory, args: argparse.Namespace) -> None:
+    """Write the ``record.json`` of the blog's run made by ``blog-run`` with ``args``."""
+    last = out.metrics()[-1]
+    half_batch = original.BLOG_BATCH_SIZE // 2
     out.write_record(
         {
             "command": f"python -m dcgan_lib.book.assets blog-run "
             f"--data {Path(args.data or 'mnist.npz').name} --iterations {args.iterations} "
             f"--seed {args.seed} --out {args.out}",
-            "iterations": args.iterations,
-            "training_seconds": out.metrics()[-1]["seconds"],
+            "steps": last["step"],
+            "images_seen": last["images_seen"],
             "environment": environment_record(),
+            "notes": "The blog's Keras code (dcgan_lib.book.original.BlogDCGAN) with its three "
+            f"bugs fixed, in float32: an Adam with learning rate {original.BLOG_LEARNING_RATE:g} "
+            "and beta_1 0.9 for each model; each iteration trains the discriminator on "
+            f"{half_batch} real and {half_batch} generated digits, then the generator on "
+            f"{original.BLOG_BATCH_SIZE} noise vectors. Images counts the real digits.",
         }
     )
-    print(f"Wrote {out.root}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ architecture of the blog and of the tutorial), so only the training loop differs
 from __future__ import annotations
 
 import time
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,8 @@ BLOG_BATCH_SIZE = 32
 BLOG_SAMPLE_EVERY = 200
 BLOG_GRID_SIZE = 25
 BLOG_ITERATIONS = 10_000
+BLOG_RUN = "blog_run"
+BLOG_RUN_GRID_SIZE = 100
 TUTORIAL_LEARNING_RATE = 1e-4
 TUTORIAL_BATCH_SIZE = 256
 
@@ -230,10 +233,10 @@ def train_blog_run(
     and ``shared_optimizer`` all ``False``, ``iterations`` iterations of 32 (16 real
     digits and 16 fakes for the discriminator, 32 noise vectors for the generator).
     Every ``measure_every`` iterations the generator is scored as
-    :func:`dcgan_lib.metrics.evaluate_generator` scores any generator, and a 10x10
-    grid of its digits for noise of seed ``seed`` is saved. Neither touches the
-    training's random state, so the run is the one ``BlogDCGAN(...).train(images,
-    iterations)`` would make.
+    :func:`dcgan_lib.metrics.evaluate_generator` scores any generator, and a grid of
+    its digits for :data:`BLOG_RUN_GRID_SIZE` noise vectors of seed ``seed`` is saved.
+    Neither touches the training's random state, so the run is the one
+    ``BlogDCGAN(...).train(images, iterations)`` would make.
 
     Written to ``destination`` in the run-directory layout of
     :class:`dcgan_lib.runs.RunDirectory` (no ``config.json``: the blog has none):
@@ -262,7 +265,7 @@ def train_blog_run(
     out = RunDirectory(destination)
     out.samples_dir.mkdir(parents=True, exist_ok=True)
     blog = BlogDCGAN(freeze_idiom=False, probability_loss=False, shared_optimizer=False, seed=seed)
-    grid_noise = sample_noise(100, blog.latent_dim, seed)
+    grid_noise = sample_noise(BLOG_RUN_GRID_SIZE, blog.latent_dim, seed)
     half_batch = BLOG_BATCH_SIZE // 2
     history, metrics, seconds = [], [], 0.0
     for start in range(0, iterations, measure_every):
@@ -289,6 +292,15 @@ def train_blog_run(
             flush=True,
         )
     return out
+
+
+def blog_run() -> RunDirectory:
+    """The blog's own run as the package ships it (``dcgan_lib/assets/blog_run``).
+
+    Made by :func:`train_blog_run` through ``python -m dcgan_lib.book.assets blog-run``;
+    its ``record.json`` holds the command.
+    """
+    return RunDirectory(Path(str(resources.files("dcgan_lib.assets"))) / BLOG_RUN)
 
 
 class TutorialLoop:

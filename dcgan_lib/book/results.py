@@ -252,12 +252,13 @@ def format_record(record: Mapping[str, Any], width: int = 78) -> str:
     versions = ", ".join(
         f"{name} {environment[name]}" for name in ("python", "tensorflow", "keras", "numpy")
     )
-    seconds = record["training_seconds"]
     lines = [
         f"command:   {command}",
         f"steps:     {record['steps']:,} ({record['images_seen']:,} images)",
-        f"time:      {seconds:,.0f} s = {seconds / 60:.1f} min of training",
     ]
+    if "training_seconds" in record:
+        seconds = record["training_seconds"]
+        lines.append(f"time:      {seconds:,.0f} s = {seconds / 60:.1f} min of training")
     if record.get("precision"):
         precision = f"precision: {describe_precision(record)}"
         lines.append(textwrap.fill(precision, width, subsequent_indent=indent))

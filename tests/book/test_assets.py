@@ -18,6 +18,7 @@ TASKS = (
     "evaluate-snapshots",
     "export-run",
     "export-comparison",
+    "blog-run",
 )
 
 
@@ -39,6 +40,7 @@ def test_every_task_is_listed_and_has_help(capsys):
         ["train-classifier", "--sample-data"],
         ["reference-metrics"],
         ["export-run", "r", "--command", "c"],
+        ["blog-run"],
     ],
 )
 def test_tasks_that_make_package_files_write_only_where_out_says(arguments, capsys):

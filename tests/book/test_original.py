@@ -7,7 +7,17 @@ import pytest
 
 from dcgan_lib import data
 from dcgan_lib._runtime import tf
-from dcgan_lib.book.original import BlogDCGAN, TutorialLoop, blog_loss, train_blog_run
+from dcgan_lib.book.original import (
+    BLOG_BATCH_SIZE,
+    BLOG_ITERATIONS,
+    BLOG_RUN_GRID_SIZE,
+    BlogDCGAN,
+    TutorialLoop,
+    blog_loss,
+    blog_run,
+    train_blog_run,
+)
+from dcgan_lib.grids import read_image_grid
 from dcgan_lib.losses import binary_cross_entropy_from_logits
 
 HALF_BATCH = 4
@@ -147,3 +157,17 @@ def test_the_measured_blog_run_is_the_run_the_blogs_train_makes(images, tmp_path
     assert sorted(run.samples()) == [2, 4]
     with pytest.raises(ValueError, match="must divide"):
         train_blog_run(images, tmp_path, iterations=5, measure_every=2)
+
+
+def test_the_shipped_blog_run_is_the_blogs_run_measured_every_2000_iterations():
+    run = blog_run()
+    record = run.record()
+    assert record["command"].startswith("python -m dcgan_lib.book.assets blog-run")
+    assert f"--iterations {BLOG_ITERATIONS}" in record["command"]
+    rows = run.metrics()
+    assert [row["step"] for row in rows] == list(range(2000, BLOG_ITERATIONS + 1, 2000))
+    assert all(row["images_seen"] == row["step"] * BLOG_BATCH_SIZE // 2 for row in rows)
+    assert sorted(run.samples()) == [row["step"] for row in rows]
+    assert run.history()[-1]["step"] == BLOG_ITERATIONS
+    digits = read_image_grid(run.sample_path(BLOG_ITERATIONS), BLOG_RUN_GRID_SIZE)
+    assert digits.max() > 200  # strokes, not only the padding between digits
