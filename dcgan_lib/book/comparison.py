@@ -148,10 +148,14 @@ class ComparisonRun:
         """The metrics of the last measured snapshot, as an ``EvaluationResult``."""
         return as_result(self.final)
 
+    def digits(self, step: int) -> np.ndarray:
+        """The digits of the sample grid of ``step``, uint8 (N, 28, 28)."""
+        return read_image_grid(self.samples[step], self.config.num_samples)
+
     @property
     def final_digits(self) -> np.ndarray:
-        """The digits of the sample grid of the last measured snapshot, uint8 (N, 28, 28)."""
-        return read_image_grid(self.samples[self.final["step"]], self.config.num_samples)
+        """The digits of the sample grid of the last measured snapshot."""
+        return self.digits(self.final["step"])
 
     def settings(self) -> str:
         """The settings that tell the runs apart, in one line: optimizer, batch, average, model."""

@@ -9,14 +9,13 @@ puts the failure and its fix on the same axes or side by side at the same scale.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from dcgan_lib.book.comparison import ComparisonRun
-from dcgan_lib.book.evaluation_plots import FIGURE_DPI, _read_grid
+from dcgan_lib.book.evaluation_plots import FIGURE_DPI
 from dcgan_lib.grids import tile_images
 from dcgan_lib.metrics import NUM_CLASSES
 
@@ -97,21 +96,23 @@ def plot_class_shares_over_training(
     return fig
 
 
-def plot_galleries(
-    galleries: Mapping[str, str | Path], scale: float = 1.0, keep: int | None = None
-) -> plt.Figure:
-    """Saved grids side by side at ``scale`` screen pixels per image pixel, titled."""
-    grids = {}
-    for title, path in galleries.items():
-        grid = _read_grid(path, keep)  # a grey PNG reads as RGB(A) floats in [0, 1]
-        grid = grid[..., 0] if grid.ndim == 3 else grid
-        grids[title] = np.round(255 * grid).astype(np.uint8) if grid.dtype.kind == "f" else grid
-    return _show_grids(grids, scale)
+def plot_galleries(galleries: Mapping[str, np.ndarray], scale: float = 1.0) -> plt.Figure:
+    """Grids of digits side by side, each under its title, at ``scale`` screen pixels per pixel.
+
+    Args:
+        galleries: uint8 digits (N, 28, 28) by title, e.g.
+            :func:`dcgan_lib.book.failures.gallery_digits` or ``ComparisonRun.digits(step)``.
+    """
+    return _show_grids({title: tile_images(digits) for title, digits in galleries.items()}, scale)
 
 
 def _show_grids(grids: Mapping[str, np.ndarray], scale: float) -> plt.Figure:
-    """Grey grids side by side at ``scale`` screen pixels per pixel, each under its title."""
-    height, width = next(iter(grids.values())).shape[:2]
+    """Grey grids side by side, each under its title, in panels sized for the largest grid.
+
+    The largest grid is drawn at ``scale`` screen pixels per pixel; smaller ones are enlarged.
+    """
+    height = max(grid.shape[0] for grid in grids.values())
+    width = max(grid.shape[1] for grid in grids.values())
     inches = scale / FIGURE_DPI
     fig, axes = plt.subplots(
         1,

@@ -30,7 +30,7 @@ from dcgan_lib._runtime import keras, tf
 from dcgan_lib.book.comparison import ComparisonRun, load_comparison_run
 from dcgan_lib.data import load_mnist, to_model_range
 from dcgan_lib.errors import DataError
-from dcgan_lib.grids import save_image_grid
+from dcgan_lib.grids import read_image_grid, save_image_grid
 from dcgan_lib.latent import sample_noise
 from dcgan_lib.losses import LOSSES
 from dcgan_lib.metrics import generate_images
@@ -106,6 +106,11 @@ def load_failure_run(name: str) -> ComparisonRun:
 def gallery_path(name: str) -> Path:
     """The 10 x 10 grid of digits drawn by a shipped run's final generator."""
     return failures_dir() / name / GALLERY_FILE
+
+
+def gallery_digits(name: str) -> np.ndarray:
+    """The :data:`GALLERY_SIZE` digits of :func:`gallery_path`, uint8 (N, 28, 28)."""
+    return read_image_grid(gallery_path(name), GALLERY_SIZE)
 
 
 def load_measurements() -> dict[str, Any]:
