@@ -19,8 +19,8 @@ REFERENCE_PAGES = {"book/api", "book/references"}
 PLACEHOLDER_TEXT = "This chapter is being written."
 
 INSTALL_CELL_TEMPLATE = """\
-# Running this notebook: in Colab (or any machine without dcgan_lib) this installs the
-# book's package from its repository; locally, where it is installed, it does nothing.
+# In Colab, or wherever dcgan_lib is missing, this installs the book's package
+# from its repository; where the package is installed, it does nothing.
 try:
     import dcgan_lib
 except ImportError:

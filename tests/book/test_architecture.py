@@ -1,4 +1,4 @@
-"""The shapes, parameter counts and transposed convolutions of "DCGAN architecture", against Keras."""
+"""The shapes, parameter counts and transposed convolutions of the architecture chapter."""
 
 from __future__ import annotations
 
