@@ -207,6 +207,23 @@ def test_the_colab_button_opens_this_chapters_notebook(offline_page, entry):
         assert link.endswith(f"/blob/main/{entry}.ipynb"), f"{entry}: Colab link {link}"
 
 
+@pytest.mark.parametrize("entry", NOTEBOOK_ENTRIES)
+def test_code_cells_fit_the_page_without_scrolling_sideways(offline_page, entry):
+    """In a window 1280 pixels wide, no code cell needs a horizontal scroll bar.
+
+    The notebooks are formatted to 84 characters (book/ruff.toml) and the book's style
+    sheet (book/_static/code.css) sizes code so that 84 characters fit the column.
+    """
+    offline_page.open(entry)
+    too_wide = offline_page.page.evaluate(
+        """() => Array.from(document.querySelectorAll("div.cell_input pre"))
+            .filter((block) => block.scrollWidth > block.clientWidth + 1)
+            .map((block) => block.textContent.split("\\n")
+                .reduce((longest, line) => (line.length > longest.length ? line : longest)))"""
+    )
+    assert not too_wide, f"{entry}: code wider than the page: {too_wide}"
+
+
 def test_the_static_latent_explorer_shows_another_frame_when_its_slider_moves(offline_page):
     offline_page.open(EXPLORER_PAGE)
     explorer = offline_page.page.locator(".dcgan-explorer").first
