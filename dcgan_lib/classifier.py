@@ -11,12 +11,12 @@ them and their test accuracy beside them (``assets/mnist_classifier.json``).
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from dcgan_lib._runtime import keras, tf
+from dcgan_lib.assets import asset_path
 from dcgan_lib.data import IMAGE_SHAPE, to_model_range
 from dcgan_lib.errors import DataError
 
@@ -115,7 +115,7 @@ def build_classifier(seed: int | None = None) -> MnistClassifier:
 
 def default_weights_path() -> Path:
     """Where the package keeps the shipped classifier weights."""
-    return Path(str(resources.files("dcgan_lib.assets") / WEIGHTS_RESOURCE))
+    return asset_path(WEIGHTS_RESOURCE)
 
 
 def weights_sha256(path: str | Path | None = None) -> str:

@@ -19,13 +19,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dcgan_lib._runtime import keras, tf
+from dcgan_lib.assets import asset_path
 from dcgan_lib.classifier import MnistClassifier, load_classifier, weights_sha256
 from dcgan_lib.data import MnistSplits, load_mnist, load_mnist_sample
 from dcgan_lib.errors import ConfigError, DataError
@@ -502,7 +502,7 @@ def reference_metrics(
 
 def reference_cache_path() -> Path:
     """Where the package keeps the cached reference metrics."""
-    return Path(str(resources.files("dcgan_lib.assets") / REFERENCE_RESOURCE))
+    return asset_path(REFERENCE_RESOURCE)
 
 
 def cached_reference(

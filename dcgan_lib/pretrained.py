@@ -10,10 +10,8 @@ and widgets load the generator from here instead of training for half an hour.
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
 from dcgan_lib._runtime import keras
+from dcgan_lib.assets import asset_path
 from dcgan_lib.errors import DataError
 from dcgan_lib.runs import RunDirectory
 
@@ -28,7 +26,7 @@ def reference_run(conditional: bool = False) -> RunDirectory:
         DataError: the installed package has lost its copy of the run.
     """
     name = "conditional_run" if conditional else "reference_run"
-    run = RunDirectory(Path(str(resources.files("dcgan_lib.assets"))) / name)
+    run = RunDirectory(asset_path(name))
     if not run.generator_path.is_file():
         raise DataError(
             f"{run.generator_path} is missing from the installed package; reinstall dcgan_lib "

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dcgan_lib.assets import asset_path
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import DataError
 from dcgan_lib.grids import read_image_grid
@@ -167,7 +167,7 @@ class ComparisonRun:
 
 def comparison_dir() -> Path:
     """Where the package keeps the comparison runs: ``dcgan_lib/assets/comparison``."""
-    return Path(str(resources.files("dcgan_lib.assets"))) / COMPARISON
+    return asset_path(COMPARISON)
 
 
 def load_comparison_run(name: str, directory: str | Path | None = None) -> ComparisonRun:

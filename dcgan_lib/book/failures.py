@@ -20,13 +20,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dcgan_lib._runtime import keras, tf
+from dcgan_lib.assets import asset_path
 from dcgan_lib.book.comparison import ComparisonRun, load_comparison_run
 from dcgan_lib.data import load_mnist, to_model_range
 from dcgan_lib.errors import DataError
@@ -95,7 +95,7 @@ class Failure:
 
 def failures_dir() -> Path:
     """Where the package keeps the failing runs: ``dcgan_lib/assets/failures``."""
-    return Path(str(resources.files("dcgan_lib.assets"))) / FAILURES_RESOURCE
+    return asset_path(FAILURES_RESOURCE)
 
 
 def load_failure_run(name: str) -> ComparisonRun:

@@ -25,12 +25,12 @@ architecture of the blog and of the tutorial), so only the training loop differs
 from __future__ import annotations
 
 import time
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from dcgan_lib._runtime import keras, tf
+from dcgan_lib.assets import asset_path
 from dcgan_lib.data import to_model_range
 from dcgan_lib.grids import save_image_grid
 from dcgan_lib.latent import generate, sample_noise
@@ -300,7 +300,7 @@ def blog_run() -> RunDirectory:
     Made by :func:`train_blog_run` through ``python -m dcgan_lib.book.assets blog-run``;
     its ``record.json`` holds the command.
     """
-    return RunDirectory(Path(str(resources.files("dcgan_lib.assets"))) / BLOG_RUN)
+    return RunDirectory(asset_path(BLOG_RUN))
 
 
 class TutorialLoop:

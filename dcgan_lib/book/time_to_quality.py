@@ -24,10 +24,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dcgan_lib.assets import asset_path
 from dcgan_lib.metrics import EvaluationResult
 from dcgan_lib.tables import text_table
 
@@ -106,7 +106,7 @@ def first_time_below(
 
 def report_path(name: str = REPORT_FILE) -> Path:
     """Where the package keeps a measured race: the loops' race, or ``RECIPE_FILE``."""
-    return Path(str(resources.files("dcgan_lib.assets"))) / name
+    return asset_path(name)
 
 
 def load_report(path: str | Path | None = None) -> dict[str, Any]:
