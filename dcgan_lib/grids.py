@@ -8,7 +8,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.image import imread, imsave
+from matplotlib.image import imsave
 
 from dcgan_lib.data import to_pixels
 
@@ -55,32 +55,6 @@ def save_image_grid(
     path.parent.mkdir(parents=True, exist_ok=True)
     imsave(path, grid, cmap="gray", vmin=0, vmax=255)
     return path
-
-
-def read_image_grid(path: str | Path, count: int, columns: int | None = None) -> np.ndarray:
-    """The ``count`` 28 x 28 digits of a grid saved by :func:`save_image_grid`, as uint8.
-
-    The inverse of :func:`save_image_grid` with its default padding: the scale is read
-    from the image's width. Grey levels come back exactly or one level darker.
-
-    Raises:
-        ValueError: the image does not have the size of a grid of ``count`` digits.
-    """
-    image = imread(path)
-    grey = image[..., 0] if image.ndim == 3 else image  # R = G = B in a grey grid
-    pixels = np.rint(np.asarray(grey, dtype=np.float64) * 255.0).astype(np.uint8)
-    columns = columns or math.ceil(math.sqrt(count))
-    rows, cell = math.ceil(count / columns), 28 + 2
-    width, height = columns * cell + 2, rows * cell + 2
-    scale = pixels.shape[1] // width
-    if scale < 1 or pixels.shape != (height * scale, width * scale):
-        raise ValueError(
-            f"{path} is {pixels.shape[1]} x {pixels.shape[0]} pixels, not a grid of "
-            f"{count} digits ({width} x {height} pixels times a whole scale)."
-        )
-    pixels = pixels[::scale, ::scale]  # every pixel was enlarged into a scale x scale block
-    cells = pixels[2:, 2:].reshape(rows, cell, columns, cell)[:, :28, :, :28]
-    return cells.transpose(0, 2, 1, 3).reshape(-1, 28, 28)[:count].copy()
 
 
 def png_bytes(images: np.ndarray, columns: int | None = None, scale: int = 4) -> bytes:

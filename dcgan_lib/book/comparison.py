@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from dcgan_lib.assets import asset_path
+from dcgan_lib.book.results import read_image_grid
 from dcgan_lib.config import TrainConfig
 from dcgan_lib.errors import DataError
-from dcgan_lib.grids import read_image_grid
 from dcgan_lib.metrics import (
     COVERAGE_MIN_SHARE,
     DEFAULT_K,

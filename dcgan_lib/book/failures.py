@@ -28,9 +28,10 @@ import numpy as np
 from dcgan_lib._runtime import keras, tf
 from dcgan_lib.assets import asset_path
 from dcgan_lib.book.comparison import ComparisonRun, load_comparison_run
+from dcgan_lib.book.results import read_image_grid
 from dcgan_lib.data import load_mnist, to_model_range
 from dcgan_lib.errors import DataError
-from dcgan_lib.grids import read_image_grid, save_image_grid
+from dcgan_lib.grids import save_image_grid
 from dcgan_lib.latent import sample_noise
 from dcgan_lib.losses import LOSSES
 from dcgan_lib.metrics import generate_images

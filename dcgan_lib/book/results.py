@@ -9,7 +9,7 @@ that reads digits):
   picks them, and :func:`spaced_steps` thins them out for a film.
 * When did the digits become legible, and when did each settle on its final
   class? :func:`read_grids` cuts the digits out of every saved grid
-  (:func:`dcgan_lib.grids.read_image_grid`) and has a classifier read them
+  (:func:`read_image_grid`) and has a classifier read them
   (:class:`GridReadings`).
 * Where did the losses go? :func:`windowed_means` averages a history over
   windows of steps, whose length :func:`round_window` picks.
@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.image import imread
 
 from dcgan_lib.data import steps_per_epoch, to_pixels
-from dcgan_lib.grids import read_image_grid
 
 HISTORY_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 _METRIC_HEADINGS = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
@@ -42,9 +42,6 @@ _QUERY_BATCH = 256
 
 CONFIDENT = 0.9
 """A digit counts as read with confidence when the classifier gives its class at least this."""
-
-# The layout of save_image_grid (dcgan_lib.grids): 28-pixel digits, 2 pixels apart.
-
 
 # --- sample grids ---------------------------------------------------------------------
 
@@ -98,6 +95,32 @@ def round_window(steps: int, most: int) -> int:
             if window == factor * power and math.ceil(steps / window) <= most:
                 return window
         power *= 10
+
+
+def read_image_grid(path: str | Path, count: int) -> np.ndarray:
+    """The ``count`` 28 x 28 digits of a grid saved by ``save_image_grid``, as uint8.
+
+    The inverse of :func:`dcgan_lib.grids.save_image_grid` with its default layout: the
+    scale is read from the image's width. Grey levels come back exactly or one level darker.
+
+    Raises:
+        ValueError: the image does not have the size of a grid of ``count`` digits.
+    """
+    image = imread(path)
+    grey = image[..., 0] if image.ndim == 3 else image  # R = G = B in a grey grid
+    pixels = np.rint(np.asarray(grey, dtype=np.float64) * 255.0).astype(np.uint8)
+    columns = math.ceil(math.sqrt(count))  # as save_image_grid lays them out
+    rows, cell = math.ceil(count / columns), 28 + 2
+    width, height = columns * cell + 2, rows * cell + 2
+    scale = pixels.shape[1] // width
+    if scale < 1 or pixels.shape != (height * scale, width * scale):
+        raise ValueError(
+            f"{path} is {pixels.shape[1]} x {pixels.shape[0]} pixels, not a grid of "
+            f"{count} digits ({width} x {height} pixels times a whole scale)."
+        )
+    pixels = pixels[::scale, ::scale]  # every pixel was enlarged into a scale x scale block
+    cells = pixels[2:, 2:].reshape(rows, cell, columns, cell)[:, :28, :, :28]
+    return cells.transpose(0, 2, 1, 3).reshape(-1, 28, 28)[:count].copy()
 
 
 @dataclasses.dataclass(frozen=True)

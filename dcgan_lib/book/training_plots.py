@@ -14,7 +14,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from dcgan_lib.grids import read_image_grid, tile_images
+from dcgan_lib.book.results import read_image_grid
+from dcgan_lib.grids import tile_images
 from dcgan_lib.runs import RunDirectory
 
 # At the game's equilibrium D(x) = D(G(z)) = 1/2 everywhere, so the discriminator's loss
@@ -92,14 +93,12 @@ def plot_sample_grids(
     )
     count = run.config().num_samples
     per_row = math.ceil(math.sqrt(count))
+    shown = first_digits or per_row
+    # The places of the top left shown x shown digits in the grid's reading order.
+    keep = [row * per_row + column for row in range(shown) for column in range(shown)]
     for ax, step in zip(axes.flat, steps):
         digits = read_image_grid(run.sample_path(step), count)
-        if first_digits:  # the top left first_digits x first_digits of the grid
-            keep = [
-                row * per_row + col for row in range(first_digits) for col in range(first_digits)
-            ]
-            digits = digits[keep]
-        grid = tile_images(digits, first_digits or per_row)
+        grid = tile_images(digits[[place for place in keep if place < count]], shown)
         ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(f"step {step:,}", fontsize=10)
     for ax in axes.flat:

@@ -17,7 +17,7 @@ from dcgan_lib.book.original import (
     blog_run,
     train_blog_run,
 )
-from dcgan_lib.grids import read_image_grid
+from dcgan_lib.book.results import read_image_grid
 from dcgan_lib.losses import binary_cross_entropy_from_logits
 
 HALF_BATCH = 4

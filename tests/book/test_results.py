@@ -10,7 +10,8 @@ from PIL import Image
 
 from dcgan_lib import pretrained
 from dcgan_lib.book import results, results_plots
-from dcgan_lib.grids import read_image_grid, save_image_grid
+from dcgan_lib.book.results import read_image_grid
+from dcgan_lib.grids import save_image_grid
 from dcgan_lib.runs import RunDirectory
 
 
@@ -258,6 +259,33 @@ def test_spaced_steps_keep_the_first_and_the_last_and_are_evenly_spaced():
     assert results.spaced_steps([0, 100, 200], most=9) == [0, 100, 200]
     with pytest.raises(ValueError, match="at least 2"):
         results.spaced_steps([0, 100], most=1)
+
+
+@pytest.mark.parametrize(("count", "scale"), [(25, 2), (100, 2), (10, 1), (7, 3)])
+def test_the_digits_of_a_saved_grid_are_read_back_exactly(tmp_path, count, scale):
+    # Grey levels that matplotlib's grey colour map saves unchanged (it stores a few
+    # others one level darker), so the digits must come back exactly as they were drawn.
+    levels = np.array([*range(0, 256, 16), 255], dtype=np.uint8)
+    digits = np.random.default_rng(count).choice(levels, (count, 28, 28))
+    path = save_image_grid(digits, tmp_path / "grid.png", scale=scale)
+    read = read_image_grid(path, count)
+    assert read.dtype == np.uint8
+    assert read.shape == (count, 28, 28)
+    np.testing.assert_array_equal(read, digits)
+
+
+def test_any_digits_come_back_from_a_saved_grid_within_one_grey_level(tmp_path):
+    digits = _random_digits(100, seed=4)
+    path = save_image_grid(digits, tmp_path / "grid.png")
+    difference = read_image_grid(path, 100).astype(int) - digits
+    assert difference.min() >= -1
+    assert difference.max() == 0
+
+
+def test_a_grid_of_another_size_is_refused(tmp_path):
+    path = save_image_grid(_random_digits(25, seed=0), tmp_path / "grid.png")
+    with pytest.raises(ValueError, match="not a grid of 100 digits"):
+        read_image_grid(path, 100)
 
 
 def test_the_shipped_reference_grids_hold_their_runs_number_of_digits():
