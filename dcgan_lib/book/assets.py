@@ -450,11 +450,11 @@ def _blog_run(args: argparse.Namespace) -> None:
     out = original.train_blog_run(
         x_train, args.out, iterations=args.iterations, seed=args.seed, data=args.data
     )
-    write_blog_record(out, args)
+    _write_blog_record(out, args)
     print(f"Wrote {out.root}")
 
 
-def write_blog_record(out: RunDirectory, args: argparse.Namespace) -> None:
+def _write_blog_record(out: RunDirectory, args: argparse.Namespace) -> None:
     """Write the ``record.json`` of the blog's run made by ``blog-run`` with ``args``."""
     last = out.metrics()[-1]
     half_batch = original.BLOG_BATCH_SIZE // 2
